@@ -1,0 +1,439 @@
+/*
+ * xiangzhi-admin: migrations, demo data, development tokens and the route
+ * table.  Runs as the database owner; never as the service's role.
+ *
+ *   xiangzhi-admin migrate [--dir migrations]
+ *   xiangzhi-admin seed-demo [--scale county|prefecture|province]
+ *   xiangzhi-admin token mint --role R [--county C] [--township T]
+ *       [--village V] [--scope S] [--townships a,b] [--sub S] [--ttl SEC]
+ *   xiangzhi-admin routes
+ *
+ * The owner's connection string comes from XZ_OWNER_URL (or --url).
+ */
+
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jwt.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "xiangzhi/auth.h"
+#include "xiangzhi/core.h"
+#include "xiangzhi/roles.h"
+#include "xiangzhi/seed.h"
+
+#define DEFAULT_OWNER_URL						\
+	"host=127.0.0.1 port=54329 dbname=xiangzhi user=xiangzhi_owner"	\
+	" password=xiangzhi-dev-owner"
+#define MIGRATIONS_MAX	1000
+#define SQL_MAX		(4 * 1024 * 1024)
+
+static int		cmd_migrate(int, char **);
+static int		cmd_seed(int, char **);
+static int		cmd_token(int, char **);
+static int		cmd_routes(void);
+static PGconn		*db_open(const char *);
+static const char	*opt(int, char **, const char *, const char *);
+static int		exec_ok(PGconn *, const char *);
+static int		migration_apply(PGconn *, const char *, const char *);
+static char		*file_read(const char *, size_t *);
+static int		name_cmp(const void *, const void *);
+static const char	*dash(const char *);
+static void		roles_print(int);
+static void		usage(void) __attribute__((noreturn));
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "libsodium failed to initialise\n");
+		return (1);
+	}
+	if (strcmp(argv[1], "migrate") == 0)
+		return (cmd_migrate(argc - 2, argv + 2));
+	if (strcmp(argv[1], "seed-demo") == 0)
+		return (cmd_seed(argc - 2, argv + 2));
+	if (strcmp(argv[1], "token") == 0 && argc > 2 &&
+	    strcmp(argv[2], "mint") == 0)
+		return (cmd_token(argc - 3, argv + 3));
+	if (strcmp(argv[1], "routes") == 0)
+		return (cmd_routes());
+	usage();
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: xiangzhi-admin migrate [--dir DIR] [--url CONNINFO]\n"
+	    "       xiangzhi-admin seed-demo [--scale county|prefecture|province]"
+	    " [--url CONNINFO]\n"
+	    "       xiangzhi-admin token mint --role county|township|village|"
+	    "partner\n"
+	    "           [--county C] [--township T] [--village V] [--scope S]\n"
+	    "           [--townships T1,T2] [--sub S] [--ttl SECONDS]\n"
+	    "       xiangzhi-admin routes\n"
+	    "environment: XZ_OWNER_URL, XZ_JWT_ISSUER, XZ_JWT_AUDIENCE,\n"
+	    "             XZ_DEV_KEY_FILE, XZ_DEV_KEY_ID\n");
+	exit(2);
+}
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+	const char	*dir;
+	char		*names[MIGRATIONS_MAX], path[4096];
+	DIR		*d;
+	struct dirent	*de;
+	regex_t		re;
+	PGconn		*conn;
+	size_t		n, i;
+	int		rc;
+
+	dir = opt(argc, argv, "--dir", "migrations");
+	if ((conn = db_open(opt(argc, argv, "--url", NULL))) == NULL)
+		return (1);
+	if (regcomp(&re, "^[0-9]{4}_[a-z0-9_]+\\.sql$",
+	    REG_EXTENDED | REG_NOSUB) != 0)
+		return (1);
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "migrate: cannot open %s: %s\n", dir,
+		    strerror(errno));
+		PQfinish(conn);
+		return (1);
+	}
+	n = 0;
+	while ((de = readdir(d)) != NULL && n < MIGRATIONS_MAX) {
+		if (regexec(&re, de->d_name, 0, NULL, 0) == 0)
+			names[n++] = strdup(de->d_name);
+	}
+	(void)closedir(d);
+	regfree(&re);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+
+	/* One migrator at a time; the lock goes with the session. */
+	rc = exec_ok(conn, "select pg_advisory_lock(7274968)") &&
+	    exec_ok(conn, "create table if not exists schema_migrations ("
+	    " version text primary key, name text not null,"
+	    " checksum text not null,"
+	    " applied_at timestamptz not null default now())") ? 0 : 1;
+	for (i = 0; i < n && rc == 0; i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		rc = migration_apply(conn, names[i], path);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	PQfinish(conn);
+	return (rc);
+}
+
+static int
+migration_apply(PGconn *conn, const char *name, const char *path)
+{
+	unsigned char	digest[crypto_hash_sha256_BYTES];
+	char		hex[crypto_hash_sha256_BYTES * 2 + 1], version[5];
+	const char	*params[3];
+	PGresult	*res;
+	char		*sql;
+	size_t		len;
+	int		rc;
+
+	if ((sql = file_read(path, &len)) == NULL)
+		return (1);
+	crypto_hash_sha256(digest, (unsigned char *)sql, len);
+	(void)sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	memcpy(version, name, 4);
+	version[4] = '\0';
+
+	params[0] = version;
+	res = PQexecParams(conn,
+	    "select name, checksum from schema_migrations where version = $1",
+	    1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "migrate: %s", PQerrorMessage(conn));
+		PQclear(res);
+		free(sql);
+		return (1);
+	}
+	if (PQntuples(res) == 1) {
+		rc = 0;
+		if (strcmp(PQgetvalue(res, 0, 1), hex) != 0) {
+			fprintf(stderr, "migrate: refusing to continue: %s was "
+			    "changed after it was applied (recorded sha256 %.12s,"
+			    " file %.12s). Released migrations are never edited;"
+			    " restore the file and add a new migration.\n",
+			    name, PQgetvalue(res, 0, 1), hex);
+			rc = 1;
+		}
+		PQclear(res);
+		free(sql);
+		return (rc);
+	}
+	PQclear(res);
+
+	rc = 1;
+	if (!exec_ok(conn, "begin"))
+		goto out;
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "migrate: %s failed: %s", name,
+		    PQerrorMessage(conn));
+		PQclear(res);
+		(void)exec_ok(conn, "rollback");
+		goto out;
+	}
+	PQclear(res);
+	params[0] = version;
+	params[1] = name;
+	params[2] = hex;
+	res = PQexecParams(conn, "insert into schema_migrations"
+	    " (version, name, checksum) values ($1, $2, $3)",
+	    3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "migrate: %s", PQerrorMessage(conn));
+		PQclear(res);
+		(void)exec_ok(conn, "rollback");
+		goto out;
+	}
+	PQclear(res);
+	if (!exec_ok(conn, "commit"))
+		goto out;
+	printf("migrate: applied %s\n", name);
+	rc = 0;
+out:
+	free(sql);
+	return (rc);
+}
+
+static int
+cmd_seed(int argc, char **argv)
+{
+	PGconn		*conn;
+	int		rc;
+
+	if ((conn = db_open(opt(argc, argv, "--url", NULL))) == NULL)
+		return (1);
+	rc = xz_seed_demo(conn, opt(argc, argv, "--scale", "county"));
+	PQfinish(conn);
+	return (rc == 0 ? 0 : 1);
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+	const char	*role, *county, *township, *village, *scope, *grants;
+	const char	*keyfile, *kid, *sub;
+	char		*key, *tok, *copy, *t, *save, jti[33];
+	unsigned char	rnd[16];
+	jwt_t		*jwt;
+	json_t		*arr;
+	size_t		keylen;
+	time_t		now;
+	long		ttl;
+
+	role = opt(argc, argv, "--role", NULL);
+	if (xz_role_parse(role) == XZ_ROLE_NONE) {
+		fprintf(stderr, "token mint: --role must be county, township, "
+		    "village or partner\n");
+		return (2);
+	}
+	county = opt(argc, argv, "--county", NULL);
+	township = opt(argc, argv, "--township", NULL);
+	village = opt(argc, argv, "--village", NULL);
+	/* Codes imply their parents: a village token needs only --village. */
+	if (village != NULL && township == NULL)
+		township = strndup(village, XZ_LEVEL_TOWNSHIP);
+	if (township != NULL && county == NULL)
+		county = strndup(township, XZ_LEVEL_COUNTY);
+	scope = opt(argc, argv, "--scope", NULL);
+	grants = opt(argc, argv, "--townships", NULL);
+	sub = opt(argc, argv, "--sub", "dev-user");
+	ttl = atol(opt(argc, argv, "--ttl", "3600"));
+	keyfile = getenv("XZ_DEV_KEY_FILE") ? getenv("XZ_DEV_KEY_FILE") :
+	    "conf/dev-keys/hs256.key";
+	kid = getenv("XZ_DEV_KEY_ID") ? getenv("XZ_DEV_KEY_ID") : "dev-hs256";
+
+	if ((key = file_read(keyfile, &keylen)) == NULL)
+		return (1);
+	while (keylen > 0 && (key[keylen - 1] == '\n' || key[keylen - 1] == '\r'))
+		key[--keylen] = '\0';
+	if (keylen < 32) {
+		fprintf(stderr, "token mint: %s is shorter than 32 bytes\n",
+		    keyfile);
+		return (1);
+	}
+	now = time(NULL);
+	randombytes_buf(rnd, sizeof(rnd));
+	(void)sodium_bin2hex(jti, sizeof(jti), rnd, sizeof(rnd));
+	if (jwt_new(&jwt) != 0)
+		return (1);
+	(void)jwt_add_header(jwt, "kid", kid);
+	(void)jwt_add_grant(jwt, "iss", getenv("XZ_JWT_ISSUER") ?
+	    getenv("XZ_JWT_ISSUER") : "xiangzhi-dev");
+	(void)jwt_add_grant(jwt, "aud", getenv("XZ_JWT_AUDIENCE") ?
+	    getenv("XZ_JWT_AUDIENCE") : "xiangzhi");
+	(void)jwt_add_grant(jwt, "sub", sub);
+	(void)jwt_add_grant(jwt, "role", role);
+	(void)jwt_add_grant(jwt, "jti", jti);
+	(void)jwt_add_grant_int(jwt, "iat", (long)now);
+	(void)jwt_add_grant_int(jwt, "exp", (long)now + ttl);
+	if (county != NULL)
+		(void)jwt_add_grant(jwt, "county", county);
+	if (township != NULL)
+		(void)jwt_add_grant(jwt, "township", township);
+	if (village != NULL)
+		(void)jwt_add_grant(jwt, "village", village);
+	if (scope != NULL)
+		(void)jwt_add_grant(jwt, "scope", scope);
+	if (grants != NULL) {
+		arr = json_array();
+		copy = strdup(grants);
+		for (t = strtok_r(copy, ",", &save); t != NULL;
+		    t = strtok_r(NULL, ",", &save))
+			(void)json_array_append_new(arr, json_string(t));
+		free(copy);
+		t = json_dumps(json_pack("{s:o}", "townships", arr),
+		    JSON_COMPACT);
+		(void)jwt_add_grants_json(jwt, t);
+		free(t);
+	}
+	if (jwt_set_alg(jwt, JWT_ALG_HS256, (unsigned char *)key,
+	    (int)keylen) != 0 || (tok = jwt_encode_str(jwt)) == NULL) {
+		fprintf(stderr, "token mint: signing failed\n");
+		jwt_free(jwt);
+		return (1);
+	}
+	printf("%s\n", tok);
+	free(tok);
+	jwt_free(jwt);
+	sodium_memzero(key, keylen);
+	free(key);
+	return (0);
+}
+
+/* The permission table, one "METHOD path roles scope" line per route. */
+static int
+cmd_routes(void)
+{
+#define GET	"GET"
+#define POST	"POST"
+#define PATCH	"PATCH"
+#define XZ_ROUTE(m, p, r, s, start, finish)				\
+	printf("%s %s ", m, p);						\
+	roles_print(r);							\
+	printf(" %s\n", dash(s));
+
+#include "../http/routes.def"
+
+#undef XZ_ROUTE
+	return (0);
+}
+
+static const char *
+dash(const char *s)
+{
+	return (s != NULL ? s : "-");
+}
+
+static void
+roles_print(int roles)
+{
+	static const int	all[] = { XZ_ROLE_COUNTY, XZ_ROLE_TOWNSHIP,
+	    XZ_ROLE_VILLAGE, XZ_ROLE_PARTNER };
+	size_t			i;
+	int			n;
+
+	n = 0;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (roles & all[i])
+			printf("%s%s", n++ ? "," : "", xz_role_name(all[i]));
+	}
+	if (n == 0)
+		printf("-");
+}
+
+static PGconn *
+db_open(const char *url)
+{
+	PGconn		*conn;
+
+	if (url == NULL)
+		url = getenv("XZ_OWNER_URL");
+	if (url == NULL || *url == '\0')
+		url = DEFAULT_OWNER_URL;
+	conn = PQconnectdb(url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "cannot connect to the database: %s",
+		    PQerrorMessage(conn));
+		PQfinish(conn);
+		return (NULL);
+	}
+	(void)exec_ok(conn, "set client_min_messages = warning");
+	return (conn);
+}
+
+static int
+exec_ok(PGconn *conn, const char *sql)
+{
+	PGresult	*res;
+	int		ok;
+
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "%s", PQerrorMessage(conn));
+	PQclear(res);
+	return (ok);
+}
+
+static const char *
+opt(int argc, char **argv, const char *name, const char *def)
+{
+	int		i;
+
+	for (i = 0; i + 1 < argc; i++) {
+		if (strcmp(argv[i], name) == 0)
+			return (argv[i + 1]);
+	}
+	return (def);
+}
+
+static char *
+file_read(const char *path, size_t *len)
+{
+	FILE		*fp;
+	char		*buf;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "cannot open %s: %s\n", path, strerror(errno));
+		return (NULL);
+	}
+	buf = malloc(SQL_MAX + 1);
+	*len = buf != NULL ? fread(buf, 1, SQL_MAX + 1, fp) : 0;
+	(void)fclose(fp);
+	if (buf == NULL || *len > SQL_MAX) {
+		fprintf(stderr, "%s: too large\n", path);
+		free(buf);
+		return (NULL);
+	}
+	buf[*len] = '\0';
+	return (buf);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}

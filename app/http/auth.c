@@ -1,0 +1,476 @@
+/*
+ * JWT verification against configured keys.  Kore-free (unit-tested).
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <jwt.h>
+
+#include "xiangzhi/auth.h"
+#include "xiangzhi/core.h"
+
+#define KEYFILE_MAX	16384
+
+static int	auth_fail(struct xz_auth_fail *, const char *, const char *);
+static json_t	*auth_segment_json(const char *, size_t);
+static int	auth_claims(const struct xz_keyring *, json_t *, time_t,
+		    struct xz_claims *, struct xz_auth_fail *);
+static int	auth_copy_str(json_t *, const char *, char *, size_t, int);
+static int	auth_audience_ok(json_t *, const char *);
+static int	auth_townships(json_t *, struct xz_claims *);
+static const struct xz_key *auth_key(const struct xz_keyring *, const char *);
+
+void
+xz_keyring_init(struct xz_keyring *kr, const char *issuer,
+    const char *audience, long leeway)
+{
+	memset(kr, 0, sizeof(*kr));
+	(void)snprintf(kr->issuer, sizeof(kr->issuer), "%s", issuer);
+	(void)snprintf(kr->audience, sizeof(kr->audience), "%s", audience);
+	if (leeway < 0)
+		leeway = 0;
+	kr->leeway = leeway > XZ_LEEWAY_MAX ? XZ_LEEWAY_MAX : leeway;
+}
+
+int
+xz_keyring_add_file(struct xz_keyring *kr, const char *kid, const char *alg,
+    const char *path, char *err, size_t errlen)
+{
+	struct xz_key	*k;
+	FILE		*fp;
+	unsigned char	*buf;
+	size_t		len;
+	jwt_alg_t	a;
+
+	if (kr->count >= XZ_KEYS_MAX) {
+		(void)snprintf(err, errlen, "too many keys (max %d)",
+		    XZ_KEYS_MAX);
+		return (-1);
+	}
+	if (*kid == '\0' || strlen(kid) >= sizeof(k->kid) ||
+	    auth_key(kr, kid) != NULL) {
+		(void)snprintf(err, errlen, "bad or duplicate kid '%s'", kid);
+		return (-1);
+	}
+	if (strcmp(alg, "HS256") == 0)
+		a = JWT_ALG_HS256;
+	else if (strcmp(alg, "RS256") == 0)
+		a = JWT_ALG_RS256;
+	else if (strcmp(alg, "ES256") == 0)
+		a = JWT_ALG_ES256;
+	else {
+		(void)snprintf(err, errlen, "key %s: unsupported alg '%s'",
+		    kid, alg);
+		return (-1);
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		(void)snprintf(err, errlen, "key %s: cannot open %s: %s",
+		    kid, path, strerror(errno));
+		return (-1);
+	}
+	buf = calloc(1, KEYFILE_MAX + 1);
+	if (buf == NULL) {
+		(void)fclose(fp);
+		(void)snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	len = fread(buf, 1, KEYFILE_MAX + 1, fp);
+	(void)fclose(fp);
+	if (len > KEYFILE_MAX) {
+		free(buf);
+		(void)snprintf(err, errlen, "key %s: file too large", kid);
+		return (-1);
+	}
+	if (a == JWT_ALG_HS256) {
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		/* An empty key makes libjwt accept anything: refuse short ones. */
+		if (len < 32) {
+			free(buf);
+			(void)snprintf(err, errlen,
+			    "key %s: HS256 secret shorter than 32 bytes", kid);
+			return (-1);
+		}
+	} else if (strstr((char *)buf, "-----BEGIN PUBLIC KEY-----") == NULL ||
+	    strstr((char *)buf, "PRIVATE") != NULL) {
+		free(buf);
+		(void)snprintf(err, errlen,
+		    "key %s: %s must hold a PEM public key only", kid, path);
+		return (-1);
+	}
+	k = &kr->keys[kr->count++];
+	(void)snprintf(k->kid, sizeof(k->kid), "%s", kid);
+	k->alg = a;
+	k->key = buf;
+	k->keylen = len;
+	return (0);
+}
+
+int
+xz_keyring_load_spec(struct xz_keyring *kr, const char *spec, char *err,
+    size_t errlen)
+{
+	char		*copy, *item, *save, *kid, *alg, *path;
+	int		rc;
+
+	if ((copy = strdup(spec)) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	rc = 0;
+	for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
+	    item = strtok_r(NULL, ",", &save)) {
+		kid = item;
+		if ((alg = strchr(kid, ':')) == NULL ||
+		    (path = strchr(alg + 1, ':')) == NULL) {
+			(void)snprintf(err, errlen,
+			    "key entry '%s' is not kid:alg:path", item);
+			rc = -1;
+			break;
+		}
+		*alg++ = '\0';
+		*path++ = '\0';
+		rc = xz_keyring_add_file(kr, kid, alg, path, err, errlen);
+	}
+	free(copy);
+	if (rc == 0 && kr->count == 0) {
+		(void)snprintf(err, errlen, "no verification keys configured");
+		rc = -1;
+	}
+	return (rc);
+}
+
+void
+xz_keyring_free(struct xz_keyring *kr)
+{
+	int		i;
+
+	for (i = 0; i < kr->count; i++)
+		free(kr->keys[i].key);
+	kr->count = 0;
+}
+
+int
+xz_auth_verify(const struct xz_keyring *kr, const char *token, time_t now,
+    struct xz_claims *c, struct xz_auth_fail *fail)
+{
+	const struct xz_key	*key;
+	const char		*p, *dot1, *dot2, *alg, *kid;
+	json_t			*hdr, *payload;
+	jwt_t			*jwt;
+	size_t			len;
+	int			rc, dots;
+
+	memset(c, 0, sizeof(*c));
+	len = strlen(token);
+	if (len > XZ_TOKEN_MAX)
+		return (auth_fail(fail, "token_too_long",
+		    "the token is longer than 8 KiB"));
+
+	/* libjwt sizes stack buffers by token length: check the alphabet. */
+	dots = 0;
+	dot1 = dot2 = NULL;
+	for (p = token; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (++dots == 1)
+				dot1 = p;
+			else
+				dot2 = p;
+			continue;
+		}
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return (auth_fail(fail, "token_malformed",
+			    "the token is not a compact JWS"));
+	}
+	if (dots != 2 || dot1 == token || dot2 == dot1 + 1 ||
+	    dot2[1] == '\0')
+		return (auth_fail(fail, "token_malformed",
+		    "the token must have a header, a payload and a signature"));
+
+	if ((hdr = auth_segment_json(token, dot1 - token)) == NULL)
+		return (auth_fail(fail, "token_malformed",
+		    "the token header is not a JSON object"));
+	alg = json_string_value(json_object_get(hdr, "alg"));
+	kid = json_string_value(json_object_get(hdr, "kid"));
+	if (alg == NULL || kid == NULL) {
+		json_decref(hdr);
+		return (auth_fail(fail, "token_malformed",
+		    "the token header needs alg and kid"));
+	}
+	if ((key = auth_key(kr, kid)) == NULL) {
+		json_decref(hdr);
+		return (auth_fail(fail, "token_key_unknown",
+		    "the token names a key this service does not trust"));
+	}
+	/* The key decides the algorithm; the header must agree exactly. */
+	if (strcmp(alg, jwt_alg_str(key->alg)) != 0) {
+		json_decref(hdr);
+		return (auth_fail(fail, "token_algorithm",
+		    "the token algorithm does not match the key"));
+	}
+	json_decref(hdr);
+
+	jwt = NULL;
+	if (key->keylen == 0 ||
+	    jwt_decode(&jwt, token, key->key, (int)key->keylen) != 0 ||
+	    jwt == NULL) {
+		if (jwt != NULL)
+			jwt_free(jwt);
+		return (auth_fail(fail, "token_signature",
+		    "the token signature is not valid"));
+	}
+	if (jwt_get_alg(jwt) != key->alg) {
+		jwt_free(jwt);
+		return (auth_fail(fail, "token_algorithm",
+		    "the token algorithm does not match the key"));
+	}
+	jwt_free(jwt);
+
+	payload = auth_segment_json(dot1 + 1, dot2 - dot1 - 1);
+	if (payload == NULL)
+		return (auth_fail(fail, "token_malformed",
+		    "the token claims are not a JSON object without duplicates"));
+	rc = auth_claims(kr, payload, now, c, fail);
+	json_decref(payload);
+	return (rc);
+}
+
+const char *
+xz_role_name(enum xz_role role)
+{
+	switch (role) {
+	case XZ_ROLE_COUNTY:
+		return ("county");
+	case XZ_ROLE_TOWNSHIP:
+		return ("township");
+	case XZ_ROLE_VILLAGE:
+		return ("village");
+	case XZ_ROLE_PARTNER:
+		return ("partner");
+	default:
+		return ("none");
+	}
+}
+
+enum xz_role
+xz_role_parse(const char *s)
+{
+	if (s == NULL)
+		return (XZ_ROLE_NONE);
+	if (strcmp(s, "county") == 0)
+		return (XZ_ROLE_COUNTY);
+	if (strcmp(s, "township") == 0)
+		return (XZ_ROLE_TOWNSHIP);
+	if (strcmp(s, "village") == 0)
+		return (XZ_ROLE_VILLAGE);
+	if (strcmp(s, "partner") == 0)
+		return (XZ_ROLE_PARTNER);
+	return (XZ_ROLE_NONE);
+}
+
+int
+xz_claims_has_scope(const struct xz_claims *c, const char *scope)
+{
+	const char	*p;
+	size_t		n;
+
+	n = strlen(scope);
+	for (p = c->scope; (p = strstr(p, scope)) != NULL; p += n) {
+		if ((p == c->scope || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ' '))
+			return (1);
+	}
+	return (0);
+}
+
+static int
+auth_claims(const struct xz_keyring *kr, json_t *cl, time_t now,
+    struct xz_claims *c, struct xz_auth_fail *fail)
+{
+	json_t		*v;
+	const char	*s;
+	int		need_t, need_v;
+
+	v = json_object_get(cl, "exp");
+	if (v == NULL || !json_is_integer(v))
+		return (auth_fail(fail, "token_claims",
+		    "the token must carry an integer exp"));
+	c->exp = json_integer_value(v);
+	if (c->exp < (long long)now - kr->leeway)
+		return (auth_fail(fail, "token_expired", "the token has expired"));
+	if ((v = json_object_get(cl, "nbf")) != NULL) {
+		if (!json_is_integer(v))
+			return (auth_fail(fail, "token_claims",
+			    "nbf must be an integer"));
+		if (json_integer_value(v) > (long long)now + kr->leeway)
+			return (auth_fail(fail, "token_not_yet_valid",
+			    "the token is not valid yet"));
+	}
+	if ((v = json_object_get(cl, "iat")) != NULL) {
+		if (!json_is_integer(v))
+			return (auth_fail(fail, "token_claims",
+			    "iat must be an integer"));
+		if (json_integer_value(v) > (long long)now + kr->leeway)
+			return (auth_fail(fail, "token_not_yet_valid",
+			    "the token was issued in the future"));
+	}
+	s = json_string_value(json_object_get(cl, "iss"));
+	if (s == NULL || strcmp(s, kr->issuer) != 0)
+		return (auth_fail(fail, "token_issuer",
+		    "the token issuer is not trusted"));
+	if (!auth_audience_ok(json_object_get(cl, "aud"), kr->audience))
+		return (auth_fail(fail, "token_audience",
+		    "the token is not meant for this service"));
+	if (auth_copy_str(cl, "sub", c->sub, sizeof(c->sub), 1) != 0 ||
+	    auth_copy_str(cl, "jti", c->jti, sizeof(c->jti), 0) != 0 ||
+	    auth_copy_str(cl, "scope", c->scope, sizeof(c->scope), 0) != 0 ||
+	    auth_copy_str(cl, "county", c->county, sizeof(c->county), 0) != 0 ||
+	    auth_copy_str(cl, "township", c->township,
+	    sizeof(c->township), 0) != 0 ||
+	    auth_copy_str(cl, "village", c->village, sizeof(c->village), 0) != 0)
+		return (auth_fail(fail, "token_claims",
+		    "a claim has the wrong type or length"));
+
+	c->role = xz_role_parse(json_string_value(json_object_get(cl, "role")));
+	if (c->role == XZ_ROLE_NONE)
+		return (auth_fail(fail, "token_claims",
+		    "the token role is missing or unknown"));
+	if (!xz_code_valid(c->county, XZ_LEVEL_COUNTY))
+		return (auth_fail(fail, "token_claims",
+		    "the token must carry a 6-digit county"));
+
+	need_t = c->role == XZ_ROLE_TOWNSHIP || c->role == XZ_ROLE_VILLAGE;
+	need_v = c->role == XZ_ROLE_VILLAGE;
+	if (need_t ? !xz_code_child_of(c->township, XZ_LEVEL_TOWNSHIP,
+	    c->county) : c->township[0] != '\0')
+		return (auth_fail(fail, "token_claims",
+		    "the township claim does not fit the role and county"));
+	if (need_v ? !xz_code_child_of(c->village, XZ_LEVEL_VILLAGE,
+	    c->township) : c->village[0] != '\0')
+		return (auth_fail(fail, "token_claims",
+		    "the village claim does not fit the role and township"));
+
+	if (c->role == XZ_ROLE_PARTNER) {
+		if (auth_townships(json_object_get(cl, "townships"), c) != 0)
+			return (auth_fail(fail, "token_claims",
+			    "townships must be a list of the county's township codes"));
+	} else {
+		if (json_object_get(cl, "townships") != NULL ||
+		    c->scope[0] != '\0')
+			return (auth_fail(fail, "token_claims",
+			    "only partner tokens carry scope and townships"));
+	}
+	return (0);
+}
+
+/* Partners: no list means the whole county ("*"); a list is joined by ','. */
+static int
+auth_townships(json_t *v, struct xz_claims *c)
+{
+	json_t		*t;
+	size_t		i, off;
+	const char	*s;
+
+	if (v == NULL) {
+		(void)snprintf(c->townships, sizeof(c->townships), "*");
+		return (0);
+	}
+	if (!json_is_array(v) || json_array_size(v) == 0 ||
+	    json_array_size(v) * 10 >= sizeof(c->townships))
+		return (-1);
+	off = 0;
+	json_array_foreach(v, i, t) {
+		s = json_string_value(t);
+		if (!xz_code_child_of(s, XZ_LEVEL_TOWNSHIP, c->county))
+			return (-1);
+		if (off > 0)
+			c->townships[off++] = ',';
+		memcpy(c->townships + off, s, XZ_LEVEL_TOWNSHIP);
+		off += XZ_LEVEL_TOWNSHIP;
+	}
+	c->townships[off] = '\0';
+	return (0);
+}
+
+static int
+auth_audience_ok(json_t *aud, const char *want)
+{
+	json_t		*v;
+	size_t		i;
+
+	if (json_is_string(aud))
+		return (strcmp(json_string_value(aud), want) == 0);
+	if (!json_is_array(aud))
+		return (0);
+	json_array_foreach(aud, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+auth_copy_str(json_t *obj, const char *name, char *out, size_t outlen,
+    int required)
+{
+	json_t		*v;
+	size_t		len;
+
+	out[0] = '\0';
+	if ((v = json_object_get(obj, name)) == NULL)
+		return (required ? -1 : 0);
+	if (!json_is_string(v))
+		return (-1);
+	len = json_string_length(v);
+	if (len >= outlen || (required && len == 0) ||
+	    memchr(json_string_value(v), '\0', len) != NULL)
+		return (-1);
+	memcpy(out, json_string_value(v), len + 1);
+	return (0);
+}
+
+static json_t *
+auth_segment_json(const char *seg, size_t len)
+{
+	unsigned char	buf[XZ_TOKEN_MAX];
+	long		n;
+	json_t		*obj;
+
+	if (len > XZ_TOKEN_MAX ||
+	    (n = xz_b64url_decode(seg, len, buf)) < 0)
+		return (NULL);
+	obj = json_loadb((const char *)buf, (size_t)n, JSON_REJECT_DUPLICATES,
+	    NULL);
+	if (obj != NULL && !json_is_object(obj)) {
+		json_decref(obj);
+		return (NULL);
+	}
+	return (obj);
+}
+
+static const struct xz_key *
+auth_key(const struct xz_keyring *kr, const char *kid)
+{
+	int		i;
+
+	for (i = 0; i < kr->count; i++) {
+		if (strcmp(kr->keys[i].kid, kid) == 0)
+			return (&kr->keys[i]);
+	}
+	return (NULL);
+}
+
+static int
+auth_fail(struct xz_auth_fail *fail, const char *code, const char *detail)
+{
+	fail->code = code;
+	fail->detail = detail;
+	return (-1);
+}

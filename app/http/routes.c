@@ -1,0 +1,25 @@
+/*
+ * The service's route table, built from app/http/routes.def.
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "xiangzhi/http.h"
+#include "xiangzhi/org.h"
+#include "xiangzhi/roles.h"
+
+#define GET	HTTP_METHOD_GET
+#define POST	HTTP_METHOD_POST
+#define PATCH	HTTP_METHOD_PATCH
+
+#define XZ_ROUTE(m, p, r, s, start, finish)	\
+	{ m, p, r, s, start, finish },
+
+const struct xz_route	xz_routes[] = {
+#include "routes.def"
+};
+
+const size_t	xz_routes_count = sizeof(xz_routes) / sizeof(xz_routes[0]);

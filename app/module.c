@@ -1,0 +1,131 @@
+/*
+ * The Kore module: configuration from the environment (read once in the
+ * parent, before workers fork and sandbox themselves), the worker's extra
+ * syscalls, and the service endpoints (/healthz, /readyz, /metrics,
+ * /api/v1/openapi.json).
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/seccomp.h>
+
+#include "xiangzhi/http.h"
+#include "xiangzhi/org.h"
+
+/*
+ * glibc 2.36 implements stat/fstat with newfstatat, which Kore 4.1's worker
+ * filter lacks; libpq calls it (and getpeername/uname) while connecting.
+ */
+KORE_SECCOMP_FILTER("xiangzhi",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(getrandom)
+);
+
+#define DEFAULT_KEYS							\
+	"dev-hs256:HS256:conf/dev-keys/hs256.key,"			\
+	"dev-rs256:RS256:conf/dev-keys/rs256.pub.pem,"			\
+	"dev-es256:ES256:conf/dev-keys/es256.pub.pem"
+#define DEFAULT_DB							\
+	"host=127.0.0.1 port=54329 dbname=xiangzhi user=xiangzhi_app"	\
+	" password=xiangzhi-dev-app"
+
+/* The OpenAPI document, linked in by the Makefile (ld -b binary). */
+extern const char	_binary_app_http_openapi_json_start[];
+extern const char	_binary_app_http_openapi_json_end[];
+
+struct xz_config	xz_config;
+
+static const char	*env_or(const char *, const char *);
+
+static struct xz_stmt	ready_stmt = { "xz_ready", "select 1", 0, -1 };
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	char		err[256];
+	const char	*v;
+
+	(void)argc;
+	(void)argv;
+	xz_keyring_init(&xz_config.keyring,
+	    env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
+	    env_or("XZ_JWT_AUDIENCE", "xiangzhi"),
+	    atol(env_or("XZ_JWT_LEEWAY", "30")));
+	if (xz_keyring_load_spec(&xz_config.keyring,
+	    env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
+		fatal("XZ_JWT_KEYS: %s", err);
+	xz_config.conninfo = kore_strdup(env_or("XZ_DATABASE_URL", DEFAULT_DB));
+	xz_config.pool_size = atoi(env_or("XZ_DB_POOL", "8"));
+	if (xz_config.pool_size < 1 || xz_config.pool_size > 64)
+		fatal("XZ_DB_POOL must be between 1 and 64");
+	v = env_or("XZ_ACCESS_LOG", "1");
+	xz_config.access_log = strcmp(v, "0") != 0;
+	xz_metrics_init();
+}
+
+void
+kore_worker_configure(void)
+{
+	xz_db_init(xz_config.conninfo, xz_config.pool_size);
+	xz_db_register(&ready_stmt);
+	xz_org_register();
+}
+
+int
+xz_healthz(struct xz_ctx *ctx)
+{
+	return (xz_reply_raw(ctx, 200, "application/json",
+	    "{\"status\":\"ok\"}", 15));
+}
+
+int
+xz_readyz(struct xz_ctx *ctx)
+{
+	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &ready_stmt);
+	return (xz_ctx_run(ctx));
+}
+
+int
+xz_readyz_done(struct xz_ctx *ctx)
+{
+	if (xz_tx_failed(ctx))
+		return (XZ_DONE);
+	return (xz_reply_raw(ctx, 200, "application/json",
+	    "{\"status\":\"ready\"}", 18));
+}
+
+int
+xz_metrics(struct xz_ctx *ctx)
+{
+	return (xz_metrics_render(ctx));
+}
+
+int
+xz_openapi(struct xz_ctx *ctx)
+{
+	return (xz_reply_raw(ctx, 200, "application/json",
+	    _binary_app_http_openapi_json_start,
+	    (size_t)(_binary_app_http_openapi_json_end -
+	    _binary_app_http_openapi_json_start)));
+}
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+	return (v);
+}

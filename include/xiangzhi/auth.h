@@ -1,0 +1,88 @@
+/*
+ * Bearer token verification (libjwt 1.10 + jansson).  No Kore here, so the
+ * unit tests link it directly.
+ *
+ * libjwt 1.10 traps handled here: a NULL/empty key accepts any token, the
+ * algorithm is never taken from the token (the key's configured algorithm
+ * must match both the header and what libjwt verified), claims are re-read
+ * with duplicate keys rejected, and exp/nbf/iss/aud are checked by us.
+ */
+#ifndef XIANGZHI_AUTH_H
+#define XIANGZHI_AUTH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jwt.h>
+
+#define XZ_TOKEN_MAX		8192
+#define XZ_KEYS_MAX		8
+#define XZ_LEEWAY_MAX		60
+#define XZ_GRANTS_MAX		1024
+
+enum xz_role {
+	XZ_ROLE_NONE = 0,
+	XZ_ROLE_COUNTY = 0x01,
+	XZ_ROLE_TOWNSHIP = 0x02,
+	XZ_ROLE_VILLAGE = 0x04,
+	XZ_ROLE_PARTNER = 0x08,
+};
+
+struct xz_key {
+	char		kid[64];
+	jwt_alg_t	alg;
+	unsigned char	*key;		/* owned by the keyring */
+	size_t		keylen;
+};
+
+struct xz_keyring {
+	struct xz_key	keys[XZ_KEYS_MAX];
+	int		count;
+	char		issuer[128];
+	char		audience[128];
+	long		leeway;		/* seconds, at most XZ_LEEWAY_MAX */
+};
+
+/* Verified claims of one request, copied out of the token. */
+struct xz_claims {
+	enum xz_role	role;
+	char		sub[129];
+	char		county[7];
+	char		township[10];
+	char		village[13];
+	char		scope[512];	/* space separated (partners) */
+	char		townships[XZ_GRANTS_MAX]; /* partners: "*" or a,b,c */
+	char		jti[129];
+	long long	exp;
+};
+
+/* Why a token was refused; the code is a stable problem+json code. */
+struct xz_auth_fail {
+	const char	*code;
+	const char	*detail;
+};
+
+void	xz_keyring_init(struct xz_keyring *, const char *issuer,
+	    const char *audience, long leeway);
+/*
+ * Adds a key read from path.  alg is "HS256", "RS256" or "ES256"; HS256
+ * secrets need at least 32 bytes; RS/ES files must hold a public key.
+ * Returns 0, or -1 with a message in err.
+ */
+int	xz_keyring_add_file(struct xz_keyring *, const char *kid,
+	    const char *alg, const char *path, char *err, size_t errlen);
+/* Parses "kid:alg:path[,kid:alg:path...]" and adds every key. */
+int	xz_keyring_load_spec(struct xz_keyring *, const char *spec,
+	    char *err, size_t errlen);
+void	xz_keyring_free(struct xz_keyring *);
+
+/* Returns 0 and fills claims, or -1 and fills fail. */
+int	xz_auth_verify(const struct xz_keyring *, const char *token,
+	    time_t now, struct xz_claims *, struct xz_auth_fail *);
+
+const char	*xz_role_name(enum xz_role);
+enum xz_role	xz_role_parse(const char *);
+/* 1 when the space-separated scope list holds scope. */
+int		xz_claims_has_scope(const struct xz_claims *, const char *);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * The request pipeline shared by every domain:
+ *
+ *   route table (method, path, roles, scope) -> auth -> permission check
+ *   -> body/parameter validation (start) -> one database transaction
+ *   -> response (finish)
+ *
+ * A handler is a pair: start() validates and either answers at once or
+ * starts ctx->tx and returns XZ_WAIT; finish() runs when the transaction
+ * is done and answers.  Handlers never write to the socket themselves:
+ * they call xz_reply_* or xz_problem, which also log and count.
+ */
+#ifndef XIANGZHI_HTTP_H
+#define XIANGZHI_HTTP_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "xiangzhi/auth.h"
+#include "xiangzhi/core.h"
+#include "xiangzhi/db.h"
+
+#define XZ_DONE			0
+#define XZ_WAIT			1
+#define XZ_NEXT			2	/* a check passed: go on */
+
+#define XZ_PATH_PARAMS_MAX	3
+#define XZ_BODY_MAX		65536
+#define XZ_PAGE_DEFAULT		50
+#define XZ_PAGE_MAX		200
+
+struct http_request;
+struct xz_ctx;
+
+typedef int	(*xz_handler)(struct xz_ctx *);
+
+struct xz_route {
+	int		method;		/* HTTP_METHOD_* */
+	const char	*path;		/* "/api/v1/villages/{code}" */
+	int		roles;		/* XZ_ROLE_* bits; 0 = public */
+	const char	*scope;		/* what a partner needs, or NULL */
+	xz_handler	start;
+	xz_handler	finish;		/* NULL when start always answers */
+};
+
+/* Per-request state (hdlr_extra); freed by Kore after xz_ctx_free. */
+struct xz_ctx {
+	struct http_request	*req;
+	const struct xz_route	*route;
+	int			route_index;
+	struct xz_claims	claims;
+	char			request_id[65];
+	const char		*path_params[XZ_PATH_PARAMS_MAX];
+	char			path_buf[256];
+	json_t			*body;		/* POST/PATCH object, owned */
+	struct xz_tx		*tx;		/* owned, see xz_tx_release */
+	long long		if_match;	/* -1 when absent */
+	int			q_main;		/* index of the answering query */
+	int			q_check;	/* existence check, or -1 */
+	const char		*location;	/* prefix for 201 Location */
+	long long		limit;
+	char			cursor[32];	/* decoded keyset position */
+	u_int64_t		started_us;
+	int			status;
+};
+
+/* The permission table (app/http/routes.c). */
+extern const struct xz_route	xz_routes[];
+extern const size_t		xz_routes_count;
+
+/* Kore entry point for every path (conf/xiangzhi.conf). */
+int	xz_api(struct http_request *);
+
+/* Responses. */
+int	xz_reply_json(struct xz_ctx *, int status, json_t *);	/* steals */
+int	xz_reply_raw(struct xz_ctx *, int status, const char *type,
+	    const void *, size_t);
+int	xz_reply_empty(struct xz_ctx *, int status);
+int	xz_problem(struct xz_ctx *, int status, const char *code,
+	    const char *detail, const struct xz_errors *);
+/* Answers 503/4xx/500 for a failed transaction; returns 1 if it did. */
+int	xz_tx_failed(struct xz_ctx *);
+void	xz_set_etag(struct xz_ctx *, const char *version);
+/* 1 when If-None-Match names this version (then answer 304). */
+int	xz_not_modified(struct xz_ctx *, const char *version);
+
+/* Starts ctx->tx (bound to the caller's claims); returns XZ_WAIT. */
+struct xz_tx	*xz_ctx_tx(struct xz_ctx *, int readonly);
+int		xz_ctx_run(struct xz_ctx *);
+
+/*
+ * Path parameter i as a code of `digits` digits; adds a parameter error
+ * and returns NULL when malformed.
+ */
+const char	*xz_path_code(struct xz_ctx *, int i, const char *name,
+		    size_t digits, struct xz_errors *);
+
+/*
+ * Keyset paging.  Parses ?limit=&cursor= (cursor holds a code of `digits`
+ * digits) into ctx; unknown query parameters are errors.
+ */
+int	xz_paging_parse(struct xz_ctx *, size_t digits, struct xz_errors *);
+/*
+ * Answers {"items": [...], "next_cursor": ...} from rows whose column 0 is
+ * the item's JSON text and column 1 its key; the query fetched limit + 1.
+ */
+int	xz_reply_page(struct xz_ctx *, PGresult *);
+
+/* Requires If-Match: "<version>" (428 absent, 400 malformed); XZ_NEXT if ok. */
+int	xz_require_if_match(struct xz_ctx *);
+
+/* Metrics and logging (app/http/metrics.c). */
+void	xz_metrics_init(void);
+void	xz_metrics_record(int route_index, int status, u_int64_t us);
+int	xz_metrics_render(struct xz_ctx *);
+void	xz_log_request(struct xz_ctx *, u_int64_t us);
+u_int64_t	xz_now_us(void);
+
+/* Module configuration, read once in the parent (app/module.c). */
+struct xz_config {
+	struct xz_keyring	keyring;
+	char			*conninfo;
+	int			pool_size;
+	int			access_log;
+};
+extern struct xz_config	xz_config;
+
+#endif

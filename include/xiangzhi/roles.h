@@ -1,0 +1,14 @@
+/*
+ * Role sets used by the permission table (app/http/routes.def).
+ */
+#ifndef XIANGZHI_ROLES_H
+#define XIANGZHI_ROLES_H
+
+#include "xiangzhi/auth.h"
+
+#define ALL	(XZ_ROLE_COUNTY | XZ_ROLE_TOWNSHIP | XZ_ROLE_VILLAGE | \
+		    XZ_ROLE_PARTNER)
+#define CTY	XZ_ROLE_COUNTY
+#define OFFICER	(XZ_ROLE_COUNTY | XZ_ROLE_TOWNSHIP)
+
+#endif

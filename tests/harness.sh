@@ -1,0 +1,55 @@
+#!/bin/sh
+# Brings up PostgreSQL and the service for `make run`, `make test` and
+# `make bench` (called by the Makefile after the build).
+#
+#   run    var/pg cluster on $XZ_PG_PORT, service on $XZ_PORT, foreground
+#   test   throwaway cluster and ports, every suite, "N passed, N failed"
+#   bench  throwaway cluster with --scale province data, wrk + pgbench
+
+set -eu
+
+mode=${1:?usage: harness.sh run|test|bench}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. "$root/tests/lib.sh"
+
+case "$mode" in
+run)
+	prepare_dir "$root/var"
+	setup_db "$root/var/pg" "$XZ_PG_PORT" county
+	kore_conf "$root/var/kore.conf" "$XZ_PORT" "$root/build/xiangzhi.so"
+	tok=$("$ADMIN" token mint --role county --county 330599 --sub demo-county)
+	cat <<EOF
+
+Xiangzhi is starting on http://127.0.0.1:$XZ_PORT (Ctrl-C stops it).
+Demo county 330599 青溪县: 13 townships. Mint a development token:
+
+  build/xiangzhi-admin token mint --role county --county 330599
+  build/xiangzhi-admin token mint --role township --township 330599100
+  build/xiangzhi-admin token mint --role village --village 330599100200
+
+then, for example:
+
+  curl -H "Authorization: Bearer $tok" \\
+      http://127.0.0.1:$XZ_PORT/api/v1/townships
+
+The PostgreSQL cluster keeps running under var/pg (port $XZ_PG_PORT);
+stop it with: app/admin/pgcluster.sh stop var/pg
+EOF
+	export XZ_DATABASE_URL
+	if [ "$(id -u)" -eq 0 ]; then
+		exec runuser -u "$RUNUSER" -- stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r
+	fi
+	exec stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r
+	;;
+test)
+	exec "$root/tests/run-suites.sh"
+	;;
+bench)
+	exec "$root/tests/bench/run.sh"
+	;;
+*)
+	echo "usage: harness.sh run|test|bench" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,96 @@
+# Shared shell functions for tests/harness.sh, tests/run-suites.sh and
+# tests/bench/run.sh: clusters, migrations, the service.  Source it with
+# $root set to the repository.
+
+RUNUSER=xiangzhi
+ADMIN="$root/build/xiangzhi-admin"
+
+# A free TCP port on 127.0.0.1 in [lo, lo + 2000).
+free_port()
+{
+	p=$(( $1 + $$ % 1000 ))
+	while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+as_runuser()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$RUNUSER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# setup DIR PGPORT SCALE: cluster, roles, migrations, demo data.
+setup_db()
+{
+	"$root/app/admin/pgcluster.sh" start "$1" "$2"
+	export XZ_OWNER_URL="host=127.0.0.1 port=$2 dbname=xiangzhi user=xiangzhi_owner password=${XZ_OWNER_PASSWORD:-xiangzhi-dev-owner}"
+	export XZ_DATABASE_URL="host=127.0.0.1 port=$2 dbname=xiangzhi user=xiangzhi_app password=${XZ_APP_PASSWORD:-xiangzhi-dev-app}"
+	"$ADMIN" migrate --dir "$root/migrations"
+	"$ADMIN" seed-demo --scale "$3"
+}
+
+# kore_conf OUT PORT MODULE
+kore_conf()
+{
+	sed -e "s|@PORT@|$2|" -e "s|@MODULE@|$3|" \
+	    -e "s|@WORKERS@|${XZ_WORKERS:-2}|" \
+	    "$root/conf/xiangzhi.conf.in" >"$1"
+	chmod 644 "$1"
+}
+
+# start_service DIR PORT MODULE [LD_PRELOAD]: background, waits for /healthz.
+start_service()
+{
+	kore_conf "$1/kore.conf" "$2" "$3"
+	preload=${4:-}
+	(
+		cd "$root"
+		export ASAN_OPTIONS="detect_leaks=0:log_path=$1/asan"
+		export UBSAN_OPTIONS="print_stacktrace=1:log_path=$1/ubsan"
+		[ -z "$preload" ] || export LD_PRELOAD="$preload"
+		as_runuser stdbuf -oL kore -c "$1/kore.conf" -f -n -r
+	) >"$1/kore.log" 2>&1 &
+	echo $! >"$1/kore.pid"
+	i=0
+	until curl -sf "http://127.0.0.1:$2/healthz" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "the service did not start; its log:" >&2
+			tail -30 "$1/kore.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+stop_service()
+{
+	[ -f "$1/kore.pid" ] || return 0
+	pkill -TERM -f "kore -c $1/kore.conf" 2>/dev/null || true
+	i=0
+	while pgrep -f "kore -c $1/kore.conf" >/dev/null 2>&1 && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	pkill -KILL -f "kore -c $1/kore.conf" 2>/dev/null || true
+	rm -f "$1/kore.pid"
+}
+
+prepare_dir()
+{
+	mkdir -p "$1"
+	if [ "$(id -u)" -eq 0 ]; then
+		id "$RUNUSER" >/dev/null 2>&1 ||
+		    useradd --system --no-create-home \
+		    --shell /usr/sbin/nologin "$RUNUSER"
+		chown "$RUNUSER" "$1"
+	fi
+	chmod 755 "$1"
+}
+
+
