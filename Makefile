@@ -80,7 +80,7 @@ $(BUILD)/xiangzhi-admin: $(ADMIN_SRC) $(HEADERS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(UNIT_SRC) -ljansson -ljwt
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(UNIT_SRC) -ljansson -ljwt -lcrypto
 
 # deps first, then a fresh make: the Kore feature flags (which change the
 # layout of Kore's structs) are only readable once kore is installed.

@@ -77,6 +77,7 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	xz_config.auth_cache = kore_calloc(1, sizeof(*xz_config.auth_cache));
 	xz_db_init(xz_config.conninfo, xz_config.pool_size);
 	xz_db_register(&ready_stmt);
 	xz_org_register();

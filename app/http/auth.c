@@ -242,6 +242,57 @@ xz_auth_verify(const struct xz_keyring *kr, const char *token, time_t now,
 	return (rc);
 }
 
+int
+xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
+    const char *token, time_t now, struct xz_claims *c,
+    struct xz_auth_fail *fail)
+{
+	struct xz_auth_cache_entry	*e;
+	u_int64_t			h;
+	size_t				len, i;
+
+	len = strlen(token);
+	if (ac == NULL || len > XZ_AUTH_CACHE_TOKEN_MAX)
+		return (xz_auth_verify(kr, token, now, c, fail));
+
+	/* FNV-1a; collisions only cost a verification (tokens compared). */
+	h = 14695981039346656037ULL;
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)token[i];
+		h *= 1099511628211ULL;
+	}
+	e = &ac->slots[h % XZ_AUTH_CACHE_SLOTS];
+	if (e->token != NULL && e->len == len &&
+	    memcmp(e->token, token, len) == 0 && (long long)now <= e->until &&
+	    e->claims.exp >= (long long)now - kr->leeway) {
+		ac->hits++;
+		*c = e->claims;
+		return (0);
+	}
+	ac->misses++;
+	if (xz_auth_verify(kr, token, now, c, fail) != 0)
+		return (-1);
+	free(e->token);
+	if ((e->token = malloc(len + 1)) == NULL)
+		return (0);
+	memcpy(e->token, token, len + 1);
+	e->len = len;
+	e->until = (long long)now + XZ_AUTH_CACHE_TTL;
+	e->claims = *c;
+	return (0);
+}
+
+void
+xz_auth_cache_clear(struct xz_auth_cache *ac)
+{
+	size_t		i;
+
+	for (i = 0; i < XZ_AUTH_CACHE_SLOTS; i++) {
+		free(ac->slots[i].token);
+		ac->slots[i].token = NULL;
+	}
+}
+
 const char *
 xz_role_name(enum xz_role role)
 {

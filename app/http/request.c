@@ -428,8 +428,8 @@ req_auth(struct xz_ctx *ctx)
 	if (strncasecmp(hdr, "Bearer ", 7) != 0 || hdr[7] == '\0')
 		return (xz_problem(ctx, 401, "token_malformed",
 		    "the Authorization header must be Bearer <token>", NULL));
-	if (xz_auth_verify(&xz_config.keyring, hdr + 7, time(NULL),
-	    &ctx->claims, &fail) != 0)
+	if (xz_auth_verify_cached(&xz_config.keyring, xz_config.auth_cache,
+	    hdr + 7, time(NULL), &ctx->claims, &fail) != 0)
 		return (xz_problem(ctx, 401, fail.code, fail.detail, NULL));
 	return (XZ_NEXT);
 }

@@ -16,6 +16,8 @@
 #include "xiangzhi/http.h"
 #include "xiangzhi/org.h"
 
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define COUNTY_JSON							\
 	"json_build_object('code', code, 'name', name, 'version', version,"	\
 	" 'created_at', created_at, 'updated_at', updated_at)::text"
@@ -49,7 +51,7 @@ static struct xz_stmt	township_exists = { "township_exists",
 	1, -1 };
 static struct xz_stmt	township_insert = { "township_insert",
 	"insert into townships (code, county_code, name, kind)"
-	" values ($1, $2, $3, coalesce($4, 'town'))"
+	" values ($1, $2, $3, $4)"
 	" returning " TOWNSHIP_JSON ", version, code",
 	4, -1 };
 static struct xz_stmt	township_update = { "township_update",
@@ -72,8 +74,7 @@ static struct xz_stmt	village_exists = { "village_exists",
 static struct xz_stmt	village_insert = { "village_insert",
 	"insert into villages (code, township_code, county_code, name,"
 	" population, households, natural_village_count)"
-	" values ($1, $2, $3, $4, coalesce($5::integer, 0),"
-	" coalesce($6::integer, 0), coalesce($7::integer, 0))"
+	" values ($1, $2, $3, $4, $5, $6, $7)"
 	" returning " VILLAGE_JSON ", version, code",
 	7, -1 };
 static struct xz_stmt	village_update = { "village_update",
@@ -90,7 +91,7 @@ static const char *const	township_kinds[] = { "town", "subdistrict", NULL };
 static const struct xz_field	township_fields[] = {
 	{ "code", XZ_FT_CODE, 1, 0, XZ_LEVEL_TOWNSHIP, NULL },
 	{ "name", XZ_FT_STRING, 1, 1, 64, NULL },
-	{ "kind", XZ_FT_ENUM, 0, 0, 0, township_kinds },
+	{ "kind", XZ_FT_ENUM, 1, 0, 0, township_kinds },
 };
 
 static const struct xz_field	township_patch_fields[] = {
@@ -98,20 +99,21 @@ static const struct xz_field	township_patch_fields[] = {
 	{ "kind", XZ_FT_ENUM, 0, 0, 0, township_kinds },
 };
 
-#define VILLAGE_PROFILE_FIELDS						\
-	{ "population", XZ_FT_INT, 0, 0, 100000000, NULL },		\
-	{ "households", XZ_FT_INT, 0, 0, 100000000, NULL },		\
-	{ "natural_village_count", XZ_FT_INT, 0, 0, 100000, NULL }
+/* Create bodies carry every field; PATCH bodies any non-empty subset. */
+#define VILLAGE_PROFILE_FIELDS(req)					\
+	{ "population", XZ_FT_INT, req, 0, 100000000, NULL },		\
+	{ "households", XZ_FT_INT, req, 0, 100000000, NULL },		\
+	{ "natural_village_count", XZ_FT_INT, req, 0, 100000, NULL }
 
 static const struct xz_field	village_fields[] = {
 	{ "code", XZ_FT_CODE, 1, 0, XZ_LEVEL_VILLAGE, NULL },
 	{ "name", XZ_FT_STRING, 1, 1, 64, NULL },
-	VILLAGE_PROFILE_FIELDS,
+	VILLAGE_PROFILE_FIELDS(1),
 };
 
 static const struct xz_field	village_patch_fields[] = {
 	{ "name", XZ_FT_STRING, 0, 1, 64, NULL },
-	VILLAGE_PROFILE_FIELDS,
+	VILLAGE_PROFILE_FIELDS(0),
 };
 
 static const char	*body_str(struct xz_ctx *, const char *);
@@ -169,7 +171,7 @@ xz_townships_create(struct xz_ctx *ctx)
 	struct xz_errors	errs = { 0 };
 	const char		*code;
 
-	if (xz_validate(ctx->body, township_fields, 3, &errs) > 0)
+	if (xz_validate(ctx->body, township_fields, nitems(township_fields), &errs) > 0)
 		return (org_bad(ctx, &errs));
 	code = body_str(ctx, "code");
 	if (strncmp(code, ctx->claims.county, XZ_LEVEL_COUNTY) != 0) {
@@ -206,7 +208,8 @@ xz_township_patch(struct xz_ctx *ctx)
 	int			r;
 
 	code = xz_path_code(ctx, 0, "code", XZ_LEVEL_TOWNSHIP, &errs);
-	if ((r = org_patch_body(ctx, township_patch_fields, 2, &errs)) !=
+	if ((r = org_patch_body(ctx, township_patch_fields,
+	    nitems(township_patch_fields), &errs)) !=
 	    XZ_NEXT)
 		return (r);
 	if (code == NULL)
@@ -262,7 +265,7 @@ xz_villages_create(struct xz_ctx *ctx)
 	if (strncmp(township, ctx->claims.county, XZ_LEVEL_COUNTY) != 0)
 		return (xz_problem(ctx, 404, "not_found", "no such township",
 		    NULL));
-	if (xz_validate(ctx->body, village_fields, 5, &errs) > 0)
+	if (xz_validate(ctx->body, village_fields, nitems(village_fields), &errs) > 0)
 		return (org_bad(ctx, &errs));
 	code = body_str(ctx, "code");
 	if (strncmp(code, township, XZ_LEVEL_TOWNSHIP) != 0) {
@@ -302,7 +305,8 @@ xz_village_patch(struct xz_ctx *ctx)
 	int			r;
 
 	code = xz_path_code(ctx, 0, "code", XZ_LEVEL_VILLAGE, &errs);
-	if ((r = org_patch_body(ctx, village_patch_fields, 4, &errs)) !=
+	if ((r = org_patch_body(ctx, village_patch_fields,
+	    nitems(village_patch_fields), &errs)) !=
 	    XZ_NEXT)
 		return (r);
 	if (code == NULL)

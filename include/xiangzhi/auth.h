@@ -80,6 +80,36 @@ void	xz_keyring_free(struct xz_keyring *);
 int	xz_auth_verify(const struct xz_keyring *, const char *token,
 	    time_t now, struct xz_claims *, struct xz_auth_fail *);
 
+/*
+ * A per-process cache of verified tokens (direct-mapped, keyed by the whole
+ * token).  A hit skips the signature check, never the expiry check: an
+ * entry is used only while now <= exp + leeway and at most
+ * XZ_AUTH_CACHE_TTL seconds after it was verified.  Only successful
+ * verifications are cached.
+ */
+#define XZ_AUTH_CACHE_SLOTS	1024
+#define XZ_AUTH_CACHE_TOKEN_MAX	2048
+#define XZ_AUTH_CACHE_TTL	300
+
+struct xz_auth_cache_entry {
+	char			*token;		/* owned, NULL when empty */
+	size_t			len;
+	long long		until;
+	struct xz_claims	claims;
+};
+
+struct xz_auth_cache {
+	struct xz_auth_cache_entry	slots[XZ_AUTH_CACHE_SLOTS];
+	unsigned long			hits;
+	unsigned long			misses;
+};
+
+/* xz_auth_verify through cache (which may be NULL). */
+int	xz_auth_verify_cached(const struct xz_keyring *, struct xz_auth_cache *,
+	    const char *token, time_t now, struct xz_claims *,
+	    struct xz_auth_fail *);
+void	xz_auth_cache_clear(struct xz_auth_cache *);
+
 const char	*xz_role_name(enum xz_role);
 enum xz_role	xz_role_parse(const char *);
 /* 1 when the space-separated scope list holds scope. */

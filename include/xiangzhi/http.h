@@ -120,6 +120,7 @@ u_int64_t	xz_now_us(void);
 /* Module configuration, read once in the parent (app/module.c). */
 struct xz_config {
 	struct xz_keyring	keyring;
+	struct xz_auth_cache	*auth_cache;	/* per worker */
 	char			*conninfo;
 	int			pool_size;
 	int			access_log;

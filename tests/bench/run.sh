@@ -1,0 +1,115 @@
+#!/bin/sh
+# `make bench`: GET /api/v1/villages/{code} (authenticated, RLS-checked)
+# under wrk at 64 connections, and pgbench -S at 64 clients on the same
+# cluster in the same run; prints both rates, the ratio and p99 latency.
+# Targets (issue 2): API >= 50% of pgbench -S, p99 < 10 ms.
+#
+# Environment: BENCH_SECONDS (default 10), BENCH_SCALE (default province),
+# BENCH_CONNECTIONS (default 64).  Not a test: it prints figures.
+
+set -eu
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+. "$root/tests/lib.sh"
+
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-64}
+scale=${BENCH_SCALE:-province}
+work=$(mktemp -d /tmp/xiangzhi-bench.XXXXXX)
+prepare_dir "$work"
+pg_port=$(free_port 57000)
+svc_port=$(free_port 19000)
+
+cleanup()
+{
+	stop_service "$work"
+	"$root/app/admin/pgcluster.sh" stop "$work/pg"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== setting up: PostgreSQL on :$pg_port, --scale $scale"
+setup_db "$work/pg" "$pg_port" "$scale" >"$work/setup.log" 2>&1 || {
+	cat "$work/setup.log"
+	exit 1
+}
+superpw=$(cat "$work/pg/superuser.pw")
+psql_owner()
+{
+	psql -XAtq "$XZ_OWNER_URL" -c "$1"
+}
+villages=$(psql_owner "select count(*) from villages")
+echo "   $villages villages in $(psql_owner "select count(*) from counties") counties"
+
+start_service "$work" "$svc_port" "$root/build/xiangzhi.so"
+
+# 500 random villages, each with a token of its own village user.
+lua="$work/villages.lua"
+{
+	echo "local items = {"
+	psql_owner "select code from villages order by random() limit 500" |
+	while read -r code; do
+		tok=$("$root/build/xiangzhi-admin" token mint --role village \
+		    --village "$code" --sub "bench-$code" --ttl 3600)
+		echo "{\"/api/v1/villages/$code\", \"Bearer $tok\"},"
+	done
+	cat <<'EOF'
+}
+local n = #items
+math.randomseed(os.time())
+request = function()
+	local it = items[math.random(n)]
+	return wrk.format("GET", it[1], { ["Authorization"] = it[2] })
+end
+EOF
+} >"$lua"
+
+# Sanity: one request must be a 200 with the village.
+first=$(sed -n '2p' "$lua" | sed 's/^{"\([^"]*\)", "\([^"]*\)"},$/\1 \2/')
+path=${first%% *}
+auth=${first#* }
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $auth" \
+    "http://127.0.0.1:$svc_port$path")
+[ "$status" = 200 ] || { echo "sanity check failed: $path -> $status"; exit 1; }
+
+echo "== wrk: GET /api/v1/villages/{code}, $conns connections, ${secs}s"
+wrk -t2 -c"$conns" -d2s -s "$lua" "http://127.0.0.1:$svc_port" >/dev/null
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" \
+    "http://127.0.0.1:$svc_port" >"$work/wrk.txt"
+cat "$work/wrk.txt"
+api_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
+p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
+non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk.txt")
+
+echo "== pgbench -S: $conns clients, ${secs}s (same cluster)"
+PGPASSWORD=$superpw psql -Xq -h 127.0.0.1 -p "$pg_port" -U xz_super \
+    -d postgres -c "create database pgbench" >/dev/null
+PGPASSWORD=$superpw pgbench -q -i -s 10 -h 127.0.0.1 -p "$pg_port" \
+    -U xz_super pgbench >/dev/null 2>&1
+PGPASSWORD=$superpw pgbench -S -c "$conns" -j 2 -T "$secs" -h 127.0.0.1 \
+    -p "$pg_port" -U xz_super pgbench >"$work/pgbench.txt" 2>&1
+grep -E "tps|latency" "$work/pgbench.txt"
+pg_tps=$(awk '/^tps = / { print $3; exit }' "$work/pgbench.txt")
+
+# p99 in ms whatever unit wrk printed (us, ms, s).
+p99_ms=$(echo "$p99" | awk '/us$/ { sub("us", ""); print $1 / 1000; next }
+    /ms$/ { sub("ms", ""); print $1; next }
+    /s$/ { sub("s", ""); print $1 * 1000 }')
+ratio=$(awk -v a="$api_rps" -v b="$pg_tps" 'BEGIN { printf "%.2f", a / b }')
+
+echo
+echo "== result ($(nproc) cores, $villages villages, $conns connections, ${secs}s each)"
+printf "   API   GET /api/v1/villages/{code}: %10.0f req/s   p99 %s ms\n" \
+    "$api_rps" "$p99_ms"
+printf "   pgbench -S (same cluster):          %10.0f tps\n" "$pg_tps"
+printf "   ratio API / pgbench -S: %s   (target >= 0.50)\n" "$ratio"
+printf "   p99 target < 10 ms: %s\n" \
+    "$(awk -v p="$p99_ms" 'BEGIN { print (p < 10) ? "met" : "NOT met" }')"
+printf "   ratio target: %s\n" \
+    "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }')"
+if [ -n "$non2xx" ]; then
+	echo "   WARNING: $non2xx responses were not 2xx"
+	exit 1
+fi

@@ -1,0 +1,30 @@
+/*
+ * A minimal TAP producer for the C unit tests.
+ */
+#ifndef XIANGZHI_TAP_H
+#define XIANGZHI_TAP_H
+
+#include <stdio.h>
+
+extern int	tap_n, tap_failed;
+
+#define ok(cond, ...) do {						\
+	int	tap_ok_ = (cond) ? 1 : 0;				\
+	tap_n++;							\
+	if (tap_ok_) {							\
+		printf("ok %d - ", tap_n);				\
+	} else {							\
+		tap_failed++;						\
+		printf("not ok %d - ", tap_n);				\
+	}								\
+	printf(__VA_ARGS__);						\
+	printf("\n");							\
+	if (!tap_ok_)							\
+		printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__,	\
+		    #cond);						\
+} while (0)
+
+void	test_core(void);
+void	test_auth(void);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * Unit tests of token verification, attack cases included.  Tokens are
+ * built here byte by byte (HS256 signed with OpenSSL's HMAC) so that every
+ * header and claim can be forged; RS256/ES256 are signed with libjwt and
+ * the development private keys.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "xiangzhi/auth.h"
+#include "xiangzhi/core.h"
+#include "tap.h"
+
+#define KEYS	"conf/dev-keys/"
+
+static struct xz_keyring	kr;
+static char			secret[256];
+static size_t			secret_len;
+static long			now;
+
+static char	*hs256(const char *, const char *, const char *, size_t);
+static char	*claims(const char *, const char *);
+static char	*file_slurp(const char *, size_t *);
+static int	verify(const char *, struct xz_claims *, const char **);
+static void	expect_fail(const char *, const char *, const char *);
+static char	*sign_lib(jwt_alg_t, const char *, const char *);
+
+void
+test_auth(void)
+{
+	struct xz_claims	c;
+	const char		*code;
+	char			err[256], *t, *body, *pub, big[9000];
+	size_t			len;
+
+	now = (long)time(NULL);
+	xz_keyring_init(&kr, "xiangzhi-dev", "xiangzhi", 30);
+	ok(xz_keyring_load_spec(&kr,
+	    "dev-hs256:HS256:" KEYS "hs256.key,"
+	    "dev-rs256:RS256:" KEYS "rs256.pub.pem,"
+	    "dev-es256:ES256:" KEYS "es256.pub.pem", err, sizeof(err)) == 0,
+	    "the development keyring loads (%s)", err);
+	t = file_slurp(KEYS "hs256.key", &secret_len);
+	while (secret_len > 0 && t[secret_len - 1] == '\n')
+		secret_len--;
+	memcpy(secret, t, secret_len);
+	free(t);
+
+	/* Keyring refusals. */
+	{
+		struct xz_keyring	k2;
+
+		xz_keyring_init(&k2, "i", "a", 30);
+		ok(xz_keyring_add_file(&k2, "p", "RS256", KEYS "rs256.pem",
+		    err, sizeof(err)) != 0,
+		    "a private key file is refused as a verification key");
+		ok(xz_keyring_add_file(&k2, "n", "none", KEYS "hs256.key",
+		    err, sizeof(err)) != 0, "alg none cannot be configured");
+		ok(xz_keyring_add_file(&k2, "s", "HS256", "/dev/null",
+		    err, sizeof(err)) != 0, "an empty HS256 secret is refused");
+		ok(xz_keyring_load_spec(&k2, "", err, sizeof(err)) != 0,
+		    "an empty key list is refused");
+		xz_keyring_free(&k2);
+	}
+
+	/* Valid tokens. */
+	body = claims("\"role\":\"county\",\"county\":\"330599\"", NULL);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body, secret,
+	    secret_len);
+	ok(verify(t, &c, &code) == 0 && c.role == XZ_ROLE_COUNTY &&
+	    strcmp(c.county, "330599") == 0, "a county HS256 token verifies");
+	free(t);
+
+	t = sign_lib(JWT_ALG_RS256, KEYS "rs256.pem", "dev-rs256");
+	ok(t != NULL && verify(t, &c, &code) == 0 && c.role ==
+	    XZ_ROLE_TOWNSHIP, "an RS256 token verifies with the public key");
+	free(t);
+	t = sign_lib(JWT_ALG_ES256, KEYS "es256.pem", "dev-es256");
+	ok(t != NULL && verify(t, &c, &code) == 0,
+	    "an ES256 token verifies with the public key");
+	free(t);
+
+	/* The algorithm is the key's, never the token's. */
+	expect_fail("{\"alg\":\"none\",\"kid\":\"dev-hs256\"}", body,
+	    "token_algorithm");
+	t = malloc(strlen(body) * 2 + 64);
+	{
+		char	h[64], p[1024];
+
+		(void)xz_b64url_encode((const unsigned char *)
+		    "{\"alg\":\"none\",\"kid\":\"dev-hs256\"}", 32, h);
+		(void)xz_b64url_encode((const unsigned char *)body,
+		    strlen(body), p);
+		(void)snprintf(t, strlen(body) * 2 + 64, "%s.%s.", h, p);
+	}
+	ok(verify(t, &c, &code) != 0 && strcmp(code, "token_malformed") == 0,
+	    "alg none with an empty signature is refused");
+	free(t);
+	expect_fail("{\"alg\":\"hs256\",\"kid\":\"dev-hs256\"}", body,
+	    "token_algorithm");
+	expect_fail("{\"alg\":\"HS512\",\"kid\":\"dev-hs256\"}", body,
+	    "token_algorithm");
+	/* Key confusion: HMAC keyed with the RSA public key PEM. */
+	pub = file_slurp(KEYS "rs256.pub.pem", &len);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-rs256\"}", body, pub, len);
+	ok(verify(t, &c, &code) != 0 && strcmp(code, "token_algorithm") == 0,
+	    "HS256 signed with the RS256 public key is refused");
+	free(t);
+	free(pub);
+	expect_fail("{\"alg\":\"HS256\",\"kid\":\"nope\"}", body,
+	    "token_key_unknown");
+	expect_fail("{\"alg\":\"HS256\"}", body, "token_malformed");
+
+	/* Signature. */
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
+	    "wrong-secret-wrong-secret-wrong-secret", 38);
+	ok(verify(t, &c, &code) != 0 && strcmp(code, "token_signature") == 0,
+	    "a wrong signature is refused");
+	free(t);
+	free(body);
+
+	/* Time. */
+	{
+		char	c1[256];
+
+		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now - 120);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
+		expect_fail(NULL, body, "token_expired");
+		free(body);
+		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now - 10);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
+		t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
+		    secret, secret_len);
+		ok(verify(t, &c, &code) == 0,
+		    "expired 10 s ago is within the leeway");
+		free(t);
+		free(body);
+		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld,\"nbf\":%ld",
+		    now + 600, now + 300);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
+		expect_fail(NULL, body, "token_not_yet_valid");
+		free(body);
+		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld,\"iat\":%ld",
+		    now + 600, now + 300);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
+		expect_fail(NULL, body, "token_not_yet_valid");
+		free(body);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"",
+		    "\"exp\":\"soon\"");
+		expect_fail(NULL, body, "token_claims");
+		free(body);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"",
+		    "\"nope\":1");
+		expect_fail(NULL, body, "token_claims");
+		free(body);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"",
+		    "\"exp\":9223372036854775807");
+		t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
+		    secret, secret_len);
+		ok(verify(t, &c, &code) == 0, "a huge exp does not overflow");
+		free(t);
+		free(body);
+	}
+
+	/* Issuer, audience, duplicates, roles. */
+	body = claims("\"role\":\"county\",\"county\":\"330599\","
+	    "\"iss\":\"evil\"", NULL);
+	expect_fail(NULL, body, "token_issuer");
+	free(body);
+	body = claims("\"role\":\"county\",\"county\":\"330599\","
+	    "\"aud\":\"other\"", NULL);
+	expect_fail(NULL, body, "token_audience");
+	free(body);
+	body = claims("\"role\":\"county\",\"county\":\"330599\","
+	    "\"aud\":[\"other\",\"xiangzhi\"]", NULL);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body, secret,
+	    secret_len);
+	ok(verify(t, &c, &code) == 0, "an audience list naming us is fine");
+	free(t);
+	free(body);
+	body = claims("\"role\":\"village\",\"role\":\"county\","
+	    "\"county\":\"330599\"", NULL);
+	expect_fail(NULL, body, "token_malformed");
+	free(body);
+	body = claims("\"role\":\"admin\",\"county\":\"330599\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"village\",\"county\":\"330599\","
+	    "\"township\":\"330599100\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"village\",\"county\":\"330599\","
+	    "\"township\":\"330599100\",\"village\":\"330599101200\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"township\",\"county\":\"330599\","
+	    "\"township\":\"330600100\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"county\",\"county\":\"330599\","
+	    "\"township\":\"330599100\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\",\"townships\":[\"330600100\"]", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read coops:read\","
+	    "\"townships\":[\"330599100\",\"330599101\"]", NULL);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body, secret,
+	    secret_len);
+	ok(verify(t, &c, &code) == 0 &&
+	    strcmp(c.townships, "330599100,330599101") == 0 &&
+	    xz_claims_has_scope(&c, "org:read") &&
+	    xz_claims_has_scope(&c, "coops:read") &&
+	    !xz_claims_has_scope(&c, "org:rea") &&
+	    !xz_claims_has_scope(&c, "read"),
+	    "a partner's grants and scopes are read exactly");
+	free(t);
+	free(body);
+	body = claims("\"role\":\"county\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+
+	/* The verification cache: hits skip the signature, never expiry. */
+	{
+		static struct xz_auth_cache	ac;
+		struct xz_auth_fail		f;
+		char				c1[96];
+
+		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now + 100);
+		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
+		t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
+		    secret, secret_len);
+		ok(xz_auth_verify_cached(&kr, &ac, t, now, &c, &f) == 0 &&
+		    ac.misses == 1 && ac.hits == 0, "a first use verifies");
+		ok(xz_auth_verify_cached(&kr, &ac, t, now, &c, &f) == 0 &&
+		    ac.hits == 1 && c.role == XZ_ROLE_COUNTY,
+		    "a second use hits the cache with the same claims");
+		ok(xz_auth_verify_cached(&kr, &ac, t, now + 200, &c, &f) != 0 &&
+		    strcmp(f.code, "token_expired") == 0,
+		    "a cached token still expires");
+		t[strlen(t) - 2] ^= 1;
+		ok(xz_auth_verify_cached(&kr, &ac, t, now, &c, &f) != 0,
+		    "a tampered copy of a cached token is verified and refused");
+		free(t);
+		free(body);
+		xz_auth_cache_clear(&ac);
+	}
+
+	/* Shape. */
+	ok(verify("abc.def", &c, &code) != 0 &&
+	    strcmp(code, "token_malformed") == 0, "two segments");
+	ok(verify("a.b.c.d", &c, &code) != 0, "four segments");
+	ok(verify("ab c.def.ghi", &c, &code) != 0 &&
+	    strcmp(code, "token_malformed") == 0, "a space in the token");
+	ok(verify("eyJ9.e30.e30", &c, &code) != 0, "a header that is not JSON");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ok(verify(big, &c, &code) != 0 && strcmp(code, "token_too_long") == 0,
+	    "a token over 8 KiB is refused before decoding");
+	xz_keyring_free(&kr);
+}
+
+static int
+verify(const char *tok, struct xz_claims *c, const char **code)
+{
+	struct xz_auth_fail	fail = { "", "" };
+	int			r;
+
+	r = xz_auth_verify(&kr, tok, (time_t)now, c, &fail);
+	*code = fail.code;
+	return (r);
+}
+
+static void
+expect_fail(const char *header, const char *body, const char *want)
+{
+	struct xz_claims	c;
+	const char		*code;
+	char			*t;
+
+	if (header == NULL)
+		header = "{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}";
+	t = hs256(header, body, secret, secret_len);
+	ok(verify(t, &c, &code) != 0 && strcmp(code, want) == 0,
+	    "refused as %s: %.60s / %.70s (got %s)", want, header, body, code);
+	free(t);
+}
+
+/* Standard claims plus `extra`; `time` replaces the default exp. */
+static char *
+claims(const char *extra, const char *time_claims)
+{
+	char	*s, tc[96];
+
+	if (time_claims == NULL) {
+		(void)snprintf(tc, sizeof(tc), "\"exp\":%ld,\"iat\":%ld",
+		    now + 600, now);
+		time_claims = tc;
+	}
+	/* The test's own iss/aud replace the defaults (no duplicates). */
+	s = malloc(1024);
+	(void)snprintf(s, 1024, "{%s%s\"sub\":\"u1\",%s,%s}",
+	    strstr(extra, "\"iss\"") ? "" : "\"iss\":\"xiangzhi-dev\",",
+	    strstr(extra, "\"aud\"") ? "" : "\"aud\":\"xiangzhi\",",
+	    time_claims, extra);
+	return (s);
+}
+
+static char *
+hs256(const char *header, const char *payload, const char *key,
+    size_t keylen)
+{
+	unsigned char	mac[EVP_MAX_MD_SIZE];
+	unsigned int	maclen;
+	char		*t, *p;
+	size_t		hl, pl, cap;
+
+	hl = strlen(header);
+	pl = strlen(payload);
+	cap = (hl + pl) * 2 + 128;
+	t = malloc(cap);
+	p = t + xz_b64url_encode((const unsigned char *)header, hl, t);
+	*p++ = '.';
+	p += xz_b64url_encode((const unsigned char *)payload, pl, p);
+	(void)HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)t,
+	    (size_t)(p - t), mac, &maclen);
+	*p++ = '.';
+	(void)xz_b64url_encode(mac, maclen, p);
+	return (t);
+}
+
+static char *
+sign_lib(jwt_alg_t alg, const char *keyfile, const char *kid)
+{
+	jwt_t		*jwt;
+	char		*key, *tok;
+	size_t		len;
+
+	key = file_slurp(keyfile, &len);
+	if (key == NULL || jwt_new(&jwt) != 0)
+		return (NULL);
+	(void)jwt_add_header(jwt, "kid", kid);
+	(void)jwt_add_grant(jwt, "iss", "xiangzhi-dev");
+	(void)jwt_add_grant(jwt, "aud", "xiangzhi");
+	(void)jwt_add_grant(jwt, "sub", "u2");
+	(void)jwt_add_grant(jwt, "role", "township");
+	(void)jwt_add_grant(jwt, "county", "330599");
+	(void)jwt_add_grant(jwt, "township", "330599100");
+	(void)jwt_add_grant_int(jwt, "exp", now + 600);
+	tok = NULL;
+	if (jwt_set_alg(jwt, alg, (unsigned char *)key, (int)len) == 0)
+		tok = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	free(key);
+	return (tok);
+}
+
+static char *
+file_slurp(const char *path, size_t *len)
+{
+	FILE	*fp;
+	char	*buf;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	buf = calloc(1, 16385);
+	*len = fread(buf, 1, 16384, fp);
+	(void)fclose(fp);
+	return (buf);
+}
