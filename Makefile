@@ -32,7 +32,7 @@ MODULE_LIBS := -lpq -ljansson -ljwt
 ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium
 
 PACKAGES := kore libpq-dev libjansson-dev libjwt-dev libsodium-dev \
-	    postgresql-15 postgresql-contrib-15 postgresql-client-15 \
+	    postgresql-15 postgresql-contrib postgresql-client-15 \
 	    curl wrk gcc make libc6-dev binutils
 
 .PHONY: all deps build run test bench clean unit

@@ -192,11 +192,20 @@ create policy villages_update on villages for update
 	((select xz.claim('role')) = 'township' and
 	    township_code = (select xz.claim('township')))));
 
--- The audit trail: anyone bound may append rows attributed to themselves;
--- county users read their county's trail, township users their township's.
+-- The audit trail: anyone bound may append rows attributed to themselves
+-- and to their own tenant; county users read their county's trail,
+-- township users their township's.
 create policy audit_insert on audit_log for insert
     with check (actor_sub = (select xz.claim('sub')) and
-	actor_role = (select xz.claim('role')));
+	actor_role = (select xz.claim('role')) and
+	county_code = (select xz.claim('county')) and (
+	(select xz.claim('role')) = 'county' or
+	((select xz.claim('role')) in ('township', 'village') and
+	    township_code = (select xz.claim('township'))) or
+	((select xz.claim('role')) = 'partner' and
+	    ((select xz.claim('townships')) = '*' or
+	    township_code = any (string_to_array(
+		(select xz.claim('townships')), ','))))));
 create policy audit_read on audit_log for select
     using (county_code = (select xz.claim('county')) and (
 	(select xz.claim('role')) = 'county' or

@@ -18,6 +18,9 @@ static const char	b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static int	b64url_value(unsigned char);
+static long	utf8_scan(const char *, size_t, int, long *);
+static long	utf8_first_invalid(const char *, size_t);
+static void	json_member_at(const char *, size_t, char *, size_t);
 static void	json_pointer_escape(const char *, char *, size_t);
 static int	validate_field(json_t *, const struct xz_field *,
 		    struct xz_errors *);
@@ -52,16 +55,40 @@ xz_code_child_of(const char *child, size_t digits, const char *parent)
 long
 xz_utf8_len(const char *s, size_t len)
 {
+	long		count;
+
+	if (utf8_scan(s, len, 1, &count) >= 0)
+		return (-1);
+	return (count);
+}
+
+/* Offset of the first invalid byte (NUL allowed), or -1 if none. */
+static long
+utf8_first_invalid(const char *s, size_t len)
+{
+	long		count;
+
+	return (utf8_scan(s, len, 0, &count));
+}
+
+/*
+ * Walks UTF-8: returns the offset of the first invalid sequence (or NUL
+ * when nul_invalid) or -1, and counts code points in *count.
+ */
+static long
+utf8_scan(const char *s, size_t len, int nul_invalid, long *countp)
+{
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			i, n, k;
 	long			count;
 	uint32_t		cp;
 
 	count = 0;
+	*countp = 0;
 	for (i = 0; i < len; count++) {
 		if (p[i] < 0x80) {
-			if (p[i] == 0)
-				return (-1);
+			if (p[i] == 0 && nul_invalid)
+				return ((long)i);
 			i++;
 			continue;
 		}
@@ -75,23 +102,81 @@ xz_utf8_len(const char *s, size_t len)
 			n = 3;
 			cp = p[i] & 0x07;
 		} else {
-			return (-1);
+			return ((long)i);
 		}
 		if (i + n >= len)
-			return (-1);
+			return ((long)i);
 		for (k = 1; k <= n; k++) {
 			if ((p[i + k] & 0xc0) != 0x80)
-				return (-1);
+				return ((long)i);
 			cp = (cp << 6) | (p[i + k] & 0x3f);
 		}
 		/* Overlong forms, surrogates and values past U+10FFFF. */
 		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
 		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
-			return (-1);
+			return ((long)i);
 		i += n + 1;
 	}
-	return (count);
+	*countp = count;
+	return (-1);
+}
+
+/*
+ * The JSON pointer of the top-level member whose key or value spans byte
+ * pos of a (possibly malformed) object, or "" when pos is outside any
+ * member.  Used to name the field of a parse error.
+ */
+static void
+json_member_at(const char *buf, size_t pos, char *out, size_t outlen)
+{
+	char		key[64];
+	size_t		i, start, klen;
+	int		depth, in_str, esc;
+
+	key[0] = '\0';
+	depth = in_str = esc = 0;
+	start = 0;
+	for (i = 0; i < pos; i++) {
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (buf[i] == '\\')
+				esc = 1;
+			else if (buf[i] == '"') {
+				in_str = 0;
+				if (depth != 1)
+					continue;
+				/* A key when ':' follows. */
+				klen = i - start;
+				start = i + 1;
+				while (start < pos && (buf[start] == ' ' ||
+				    buf[start] == '\t' || buf[start] == '\n' ||
+				    buf[start] == '\r'))
+					start++;
+				if (start < pos + 1 && buf[start] == ':' &&
+				    klen < sizeof(key)) {
+					memcpy(key, buf + i - klen, klen);
+					key[klen] = '\0';
+				}
+			}
+			continue;
+		}
+		if (buf[i] == '"') {
+			in_str = 1;
+			start = i + 1;
+		} else if (buf[i] == '{' || buf[i] == '[') {
+			depth++;
+		} else if (buf[i] == '}' || buf[i] == ']') {
+			if (--depth == 0)
+				key[0] = '\0';
+		}
+	}
+	if (key[0] == '\0') {
+		out[0] = '\0';
+		return;
+	}
+	json_pointer_escape(key, out, outlen);
 }
 
 size_t
@@ -191,18 +276,22 @@ xz_json_parse_object(const char *buf, size_t len, struct xz_errors *errs)
 	json_error_t	jerr;
 	char		ptr[96], key[64];
 	const char	*q, *e;
+	long		bad;
 
 	if (len == 0) {
 		xz_errors_add(errs, 0, "", "invalid_json",
 		    "the request body is empty");
 		return (NULL);
 	}
-	if (xz_utf8_len(buf, len) < 0) {
-		xz_errors_add(errs, 0, "", "invalid_utf8",
-		    "the request body is not valid UTF-8 (or contains NUL)");
+	if ((bad = utf8_first_invalid(buf, len)) >= 0) {
+		json_member_at(buf, (size_t)bad, ptr, sizeof(ptr));
+		xz_errors_add(errs, 0, ptr, "invalid_utf8",
+		    "the body is not valid UTF-8 at byte %ld", bad);
 		return (NULL);
 	}
-	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* NUL is let through here so validation can name its field. */
+	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &jerr);
 	if (obj == NULL) {
 		if (json_error_code(&jerr) == json_error_duplicate_key) {
 			/* jansson says: duplicate object key near '"name"' */
@@ -216,10 +305,18 @@ xz_json_parse_object(const char *buf, size_t len, struct xz_errors *errs)
 			json_pointer_escape(key, ptr, sizeof(ptr));
 			xz_errors_add(errs, 0, ptr, "duplicate_key",
 			    "the key '%s' appears more than once", key);
+		} else if (json_error_code(&jerr) ==
+		    json_error_numeric_overflow) {
+			json_member_at(buf, (size_t)jerr.position, ptr,
+			    sizeof(ptr));
+			xz_errors_add(errs, 0, ptr, "out_of_range",
+			    "a number is too large");
 		} else {
-			xz_errors_add(errs, 0, "", "invalid_json",
-			    "malformed JSON at line %d column %d: %s",
-			    jerr.line, jerr.column, jerr.text);
+			json_member_at(buf, (size_t)jerr.position, ptr,
+			    sizeof(ptr));
+			xz_errors_add(errs, 0, ptr, "invalid_json",
+			    "malformed JSON at line %d column %d",
+			    jerr.line, jerr.column);
 		}
 		return (NULL);
 	}

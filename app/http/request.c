@@ -448,7 +448,8 @@ req_body(struct xz_ctx *ctx)
 	    "charset=utf-8") != 0))
 		return (xz_problem(ctx, 415, "unsupported_media_type",
 		    "send the body as application/json (UTF-8)", NULL));
-	n = ctx->req->http_body != NULL ? ctx->req->http_body->offset : 0;
+	/* Kore rewinds the buffer once the body is in: the length is here. */
+	n = ctx->req->http_body != NULL ? ctx->req->http_body_length : 0;
 	if (ctx->req->http_body_length > XZ_BODY_MAX || n > XZ_BODY_MAX)
 		return (xz_problem(ctx, 413, "payload_too_large",
 		    "the body may be at most 64 KiB", NULL));

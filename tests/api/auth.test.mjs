@@ -334,6 +334,26 @@ test('auth: expired (exp now-120) -> 401 token_expired', async () => {
 	    'token_expired');
 });
 
+test('auth: a token accepted (and cached) near expiry is refused once ' +
+    'expired', async () => {
+	/* Valid for ~3 more seconds under the 30 s leeway. */
+	const exp = now() - 27;
+	const tok = claimsToken({ exp });
+	for (let i = 0; i < 4; i++)
+		await accepted(tok);
+	while (now() <= exp + 31)
+		await new Promise((r) => setTimeout(r, 250));
+	/* Several times, so each worker's cache is asked. */
+	for (let i = 0; i < 6; i++)
+		await refused(await get(tok), 'token_expired');
+});
+
+test('auth: a refused token stays refused when sent again', async () => {
+	const tok = claimsToken({ iss: 'someone-else' });
+	for (let i = 0; i < 4; i++)
+		await refused(await get(tok), 'token_issuer');
+});
+
 test('auth: no exp -> 401 token_claims', async () => {
 	await refused(await get(claimsToken({ exp: undefined })),
 	    'token_claims');

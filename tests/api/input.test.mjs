@@ -31,11 +31,21 @@ async function postVillage(t, opts)
 	return res;
 }
 
+/* A complete create body (every field is required) for an unused code. */
 function newVillage(t, extra = {})
 {
 	const code = freshVillageCode(f.t1);
 	t.after(() => dropVillage(code));
-	return { code, name: '输入测试村', ...extra };
+	return { code, name: '输入测试村', population: 100, households: 30,
+	    natural_village_count: 1, ...extra };
+}
+
+/* The same as JSON text with one member's raw text replaced or added. */
+function rawVillage(t, member, rawValue)
+{
+	const v = newVillage(t);
+	delete v[member];
+	return JSON.stringify(v).slice(0, -1) + `,"${member}":${rawValue}}`;
 }
 
 const JSON_CT = { 'content-type': 'application/json' };
@@ -119,10 +129,12 @@ test('input: an empty body -> 400 naming the document', async (t) => {
 });
 
 test('input: invalid JSON -> 400 invalid_json', async (t) => {
-	for (const raw of ['{"code":', '{code: "1"}', "{'a':1}", '{"a":1,}',
-	    '{"a":1} x']) {
+	/* The pointer names the top-level member where parsing broke. */
+	for (const [raw, ptr] of [['{"code":', '/code'], ['{code: "1"}', ''],
+	    ["{'a':1}", ''], ['{"a":1,}', ''], ['{"a":1} x', ''],
+	    ['{"code":"1","name":tru}', '/name']]) {
 		const res = await postRaw(t, raw);
-		const p = expectFieldError(res, '', 'invalid_json');
+		const p = expectFieldError(res, ptr, 'invalid_json');
 		assert.doesNotMatch(p.errors[0].message, /empty/,
 		    `a non-empty body is not reported empty: ${raw}`);
 	}
@@ -136,8 +148,7 @@ test('input: a top-level array -> 400 type; a scalar -> 400', async (t) => {
 });
 
 test('input: duplicate keys -> 400 pointer /name duplicate_key', async (t) => {
-	const v = newVillage(t);
-	const raw = `{"code":"${v.code}","name":"甲村","name":"乙村"}`;
+	const raw = rawVillage(t, 'name', '"甲村","name":"乙村"');
 	expectFieldError(await postRaw(t, raw), '/name', 'duplicate_key');
 });
 
@@ -154,11 +165,17 @@ test('input: a field name with / and ~ is escaped in the pointer',
 	expectFieldError(res, '/a~1b~0c', 'unknown_field');
 });
 
-test('input: missing required fields -> 400 /code and /name required',
+test('input: missing required fields -> 400 naming each as required',
     async (t) => {
 	const res = await postVillage(t, { body: { population: 1 } });
-	expectFieldError(res, '/code', 'required');
-	expectFieldError(res, '/name', 'required');
+	for (const field of ['code', 'name', 'households',
+	    'natural_village_count'])
+		expectFieldError(res, `/${field}`, 'required');
+	assert.ok(!res.json.errors.some((e) => e.pointer === '/population'));
+	const tw = await api('POST', '/api/v1/townships', { token: countyTok(),
+	    body: {} });
+	for (const field of ['code', 'name', 'kind'])
+		expectFieldError(tw, `/${field}`, 'required');
 });
 
 /* ---------------------------------------------------------------- types */
@@ -275,16 +292,12 @@ test('input: the maxima themselves are accepted', async (t) => {
 });
 
 test('input: 2^63-1 -> 400 /population out_of_range', async (t) => {
-	const v = newVillage(t);
-	const raw = `{"code":"${v.code}","name":"大数村",` +
-	    '"population":9223372036854775807}';
+	const raw = rawVillage(t, 'population', '9223372036854775807');
 	expectFieldError(await postRaw(t, raw), '/population', 'out_of_range');
 });
 
 test('input: 2^63 -> 400 naming /population', async (t) => {
-	const v = newVillage(t);
-	const raw = `{"code":"${v.code}","name":"大数村",` +
-	    '"population":9223372036854775808}';
+	const raw = rawVillage(t, 'population', '9223372036854775808');
 	const res = await postRaw(t, raw);
 	/* The field, not just "malformed JSON" (DESIGN: strict input). */
 	expectFieldError(res, '/population');
@@ -294,11 +307,11 @@ test('input: 2^63 -> 400 naming /population', async (t) => {
 
 test('input: invalid UTF-8 bytes in the body -> 400 invalid_utf8 naming ' +
     '/name', async (t) => {
-	const v = newVillage(t);
 	for (const bad of [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80],
 	    [0xe6, 0x9d]]) {
-		const body = Buffer.concat([Buffer.from(`{"code":"${v.code}",` +
-		    '"name":"坏'), Buffer.from(bad), Buffer.from('村"}')]);
+		const [head, tail] = rawVillage(t, 'name', '"坏@村"').split('@');
+		const body = Buffer.concat([Buffer.from(head), Buffer.from(bad),
+		    Buffer.from(tail)]);
 		const res = await postRaw(t, body);
 		const p = expectProblem(res, 400, 'validation_failed');
 		assert.ok(p.errors.some((e) => e.code === 'invalid_utf8'),
@@ -309,22 +322,20 @@ test('input: invalid UTF-8 bytes in the body -> 400 invalid_utf8 naming ' +
 
 test('input: a NUL (\\u0000 escape) in a string -> 400 naming /name',
     async (t) => {
-	const v = newVillage(t);
-	const raw = `{"code":"${v.code}","name":"坏\\u0000村"}`;
+	const raw = rawVillage(t, 'name', '"坏\\u0000村"');
 	const res = await postRaw(t, raw);
 	expectFieldError(res, '/name');
 });
 
 test('input: a raw NUL byte in the body -> 400', async (t) => {
-	const v = newVillage(t);
-	const body = Buffer.concat([Buffer.from(`{"code":"${v.code}",` +
-	    '"name":"坏'), Buffer.from([0]), Buffer.from('村"}')]);
+	const [head, tail] = rawVillage(t, 'name', '"坏@村"').split('@');
+	const body = Buffer.concat([Buffer.from(head), Buffer.from([0]),
+	    Buffer.from(tail)]);
 	expectProblem(await postRaw(t, body), 400, 'validation_failed');
 });
 
 test('input: an escaped lone surrogate -> 400', async (t) => {
-	const v = newVillage(t);
-	const raw = `{"code":"${v.code}","name":"坏\\ud800村"}`;
+	const raw = rawVillage(t, 'name', '"坏\\ud800村"');
 	expectProblem(await postRaw(t, raw), 400, 'validation_failed');
 });
 
@@ -377,7 +388,7 @@ test('input: a township code not under the county -> 400 /code ' +
 });
 
 test('input: a duplicate village code -> 409 conflict', async (t) => {
-	const res = await postVillage(t, { body: { code: f.v1,
+	const res = await postVillage(t, { body: { ...newVillage(t), code: f.v1,
 	    name: '重复村' } });
 	expectProblem(res, 409, 'conflict');
 	assert.equal(psqlOwner(`select name <> '重复村' from villages where
@@ -394,7 +405,8 @@ test('input: a village under an absent township of the county -> 404',
     async (t) => {
 	const tw = freshTownshipCode(f.county);
 	const res = await api('POST', `/api/v1/townships/${tw}/villages`,
-	    { token: countyTok(), body: { code: `${tw}200`, name: '无主村' } });
+	    { token: countyTok(), body: { ...newVillage(t), code: `${tw}200`,
+	    name: '无主村' } });
 	t.after(() => dropVillage(`${tw}200`));
 	expectProblem(res, 404, 'not_found');
 });
@@ -564,13 +576,13 @@ test('input: a township PATCH (name, kind) and its validation', async (t) => {
 	assert.equal(res.json.version, g.json.version + 1);
 });
 
-test('input: a township POSTed without kind is a town', async (t) => {
+test('input: a township POSTed without kind -> 400 /kind required',
+    async (t) => {
 	const code = freshTownshipCode(f.county);
 	t.after(() => dropTownship(code));
 	const res = await api('POST', '/api/v1/townships', { token: countyTok(),
 	    body: { code, name: '默认镇' } });
-	expectStatus(res, 201);
-	assert.equal(res.json.kind, 'town');
+	expectFieldError(res, '/kind', 'required');
 });
 
 test('input: GET with If-None-Match of the current ETag -> 304', async () => {
@@ -773,7 +785,8 @@ test('input: each successful mutation writes an audit row with the ' +
 	const vcode = `${tcode}200`;
 	id = rid('audit');
 	res = await api('POST', `/api/v1/townships/${tcode}/villages`,
-	    { token: tok, body: { code: vcode, name: '审计村', population: 7 },
+	    { token: tok, body: { code: vcode, name: '审计村', population: 7,
+	    households: 3, natural_village_count: 1 },
 	    headers: { 'x-request-id': id } });
 	expectStatus(res, 201);
 	a = auditOne(id, 'villages', 'insert', vcode);
@@ -815,7 +828,7 @@ test('input: a refused or failed mutation writes no audit row', async (t) => {
 	const dup = rid('noaudit');
 	ids.push(dup);
 	const res = await api('POST', VILLAGES, { token: countyTok(),
-	    body: { code: f.v1, name: '重复村' },
+	    body: { ...newVillage(t), code: f.v1, name: '重复村' },
 	    headers: { 'x-request-id': dup } });
 	expectProblem(res, 409, 'conflict');
 	for (const id of ids)
@@ -886,15 +899,19 @@ test('input: list items and created resources match the representations',
 	expectStatus(vl, 200);
 	for (const i of vl.json.items)
 		expectShape(i, 'village');
-	const res = await postVillage(t, { body: newVillage(t) });
+	const body = newVillage(t, { population: 321, households: 123,
+	    natural_village_count: 4 });
+	const res = await postVillage(t, { body });
 	expectStatus(res, 201);
 	expectShape(res.json, 'village');
-	assert.equal(res.json.population, 0, 'omitted counts default to 0');
+	for (const k of Object.keys(body))
+		assert.equal(res.json[k], body[k], k);
+	assert.equal(res.json.township_code, f.t1);
 	assert.equal(res.json.version, 1);
 });
 
 test('input: a problem never leaks SQL or internals', async (t) => {
-	const res = await postVillage(t, { body: { code: f.v1,
+	const res = await postVillage(t, { body: { ...newVillage(t), code: f.v1,
 	    name: '重复村' } });
 	const p = expectProblem(res, 409, 'conflict');
 	assert.doesNotMatch(JSON.stringify(p),

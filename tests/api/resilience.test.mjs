@@ -347,7 +347,8 @@ test('a request whose statement fails leaves no open transaction',
 	for (let i = 0; i < 8; i++) {
 		const r = await call('POST',
 		    '/api/v1/townships/330599001/villages',
-		    { body: { code: VILLAGE, name: '重复村' } });
+		    { body: { code: VILLAGE, name: '重复村', population: 1,
+		    households: 1, natural_village_count: 1 } });
 		assert.equal(r.status, 409, `duplicate code: ${describe(r)}`);
 		assert.match(r.type, /^application\/problem\+json/);
 		assert.equal(r.body?.code, 'conflict');
@@ -360,7 +361,8 @@ test('a request whose statement fails leaves no open transaction',
 	}
 	const created = await call('POST',
 	    '/api/v1/townships/330599001/villages',
-	    { body: { code: DUPLICATE, name: '韧性二村' } });
+	    { body: { code: DUPLICATE, name: '韧性二村', population: 1,
+	    households: 1, natural_village_count: 1 } });
 	assert.equal(created.status, 201, `a fresh code: ${describe(created)}`);
 	await assertNoOpenTransaction('after a successful insert');
 });

@@ -99,8 +99,8 @@ test_json(void)
 
 	memset(&e, 0, sizeof(e));
 	o = xz_json_parse_object("{\"a\":\"\xff\"}", 8, &e);
-	ok(o == NULL && has_error(&e, "", "invalid_utf8"),
-	    "invalid UTF-8 is refused");
+	ok(o == NULL && has_error(&e, "/a", "invalid_utf8"),
+	    "invalid UTF-8 is refused, naming its member");
 
 	memset(&e, 0, sizeof(e));
 	o = xz_json_parse_object("{\"a\":1} x", 9, &e);
@@ -111,13 +111,31 @@ test_json(void)
 	o = xz_json_parse_object("", 0, &e);
 	ok(o == NULL && has_error(&e, "", "invalid_json"), "empty body");
 
-	memset(&e, 0, sizeof(e));
-	o = xz_json_parse_object("{\"a\":\"x\\u0000y\"}", 15, &e);
-	ok(o == NULL, "an escaped NUL is refused");
+	{
+		static const struct xz_field	fa[] = {
+			{ "a", XZ_FT_STRING, 1, 1, 10, NULL },
+		};
+		const char	*nul = "{\"a\":\"x\\u0000y\"}";
+
+		memset(&e, 0, sizeof(e));
+		o = xz_json_parse_object(nul, strlen(nul), &e);
+		ok(o != NULL && xz_validate(o, fa, 1, &e) == 1 &&
+		    has_error(&e, "/a", "invalid_utf8"),
+		    "an escaped NUL is refused by validation, naming /a");
+		json_decref(o);
+	}
 
 	memset(&e, 0, sizeof(e));
-	o = xz_json_parse_object("{\"n\":9223372036854775808}", 25, &e);
-	ok(o == NULL && e.count == 1, "2^63 is refused, not wrapped");
+	o = xz_json_parse_object("{\"b\":1,\"n\":9223372036854775808}",
+	    strlen("{\"b\":1,\"n\":9223372036854775808}"), &e);
+	ok(o == NULL && has_error(&e, "/n", "out_of_range"),
+	    "2^63 is refused, not wrapped, naming /n");
+
+	memset(&e, 0, sizeof(e));
+	o = xz_json_parse_object("{\"a\":{\"x\":1},\"b\":tru}",
+	    strlen("{\"a\":{\"x\":1},\"b\":tru}"), &e);
+	ok(o == NULL && has_error(&e, "/b", "invalid_json"),
+	    "a malformed value names its top-level member");
 
 	memset(&e, 0, sizeof(e));
 	o = xz_json_parse_object("{\"a\":1}", 7, &e);
