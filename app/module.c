@@ -66,7 +66,7 @@ kore_parent_configure(int argc, char **argv)
 	    env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
 		fatal("XZ_JWT_KEYS: %s", err);
 	xz_config.conninfo = kore_strdup(env_or("XZ_DATABASE_URL", DEFAULT_DB));
-	xz_config.pool_size = atoi(env_or("XZ_DB_POOL", "8"));
+	xz_config.pool_size = atoi(env_or("XZ_DB_POOL", "2"));
 	if (xz_config.pool_size < 1 || xz_config.pool_size > 64)
 		fatal("XZ_DB_POOL must be between 1 and 64");
 	v = env_or("XZ_ACCESS_LOG", "1");

@@ -68,16 +68,31 @@ start_service()
 	done
 }
 
+any_alive()
+{
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 stop_service()
 {
 	[ -f "$1/kore.pid" ] || return 0
-	pkill -TERM -f "kore -c $1/kore.conf" 2>/dev/null || true
+	# Kore's workers rename themselves ("kore [wrk 1]"): find them by parent.
+	main=$(pgrep -f "kore -c $1/kore.conf" 2>/dev/null | tr '\n' ' ')
+	kids=""
+	for m in $main; do
+		kids="$kids $(pgrep -P "$m" 2>/dev/null | tr '\n' ' ')"
+	done
+	[ -z "$main$kids" ] || kill -TERM $main $kids 2>/dev/null || true
 	i=0
-	while pgrep -f "kore -c $1/kore.conf" >/dev/null 2>&1 && [ $i -lt 50 ]; do
+	while [ $i -lt 50 ] && any_alive $main $kids; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	pkill -KILL -f "kore -c $1/kore.conf" 2>/dev/null || true
+	# Sanitizer builds can hang in exit handlers: make sure all are gone.
+	[ -z "$main$kids" ] || kill -KILL $main $kids 2>/dev/null || true
 	rm -f "$1/kore.pid"
 }
 

@@ -20,37 +20,27 @@
 #define DB_BACKOFF_MS		250
 #define DB_QUEUE_MAX		2048
 #define DB_TIMEOUT_MS		10000
+#define DB_INFLIGHT_MAX		4	/* transactions pipelined per connection */
 #define DB_EVENT_TYPE		100	/* not one of Kore's own */
-#define DB_ITEMS_MAX		(2 * XZ_TX_QUERIES_MAX + 1)
 
 enum conn_state {
 	CONN_DOWN = 0,
-	CONN_IDLE,
-	CONN_BUSY,
+	CONN_UP,
 };
 
-enum item_kind {
-	ITEM_PREPARE,
-	ITEM_EXEC,
-	ITEM_SYNC,
-};
-
-struct db_item {
-	enum item_kind		kind;
-	int			q;	/* query index (EXEC, PREPARE) */
-};
-
+/*
+ * A connection carries up to DB_INFLIGHT_MAX transactions at once, each
+ * ended by its own Sync (so each is its own implicit transaction); results
+ * come back in order and belong to the head of the in-flight list.
+ */
 struct xz_conn {
 	struct kore_event	evt;	/* first: Kore casts the pointer */
 	PGconn			*pg;
 	enum conn_state		state;
 	int			flushing;
-	struct xz_tx		*tx;
-	u_int64_t		started;
-	u_int64_t		prepared;	/* bit per statement id */
-	struct db_item		items[DB_ITEMS_MAX];
-	int			nitems;
-	int			cur;
+	struct xz_tx		*head, *tail;	/* in flight, oldest first */
+	int			inflight;
+	u_int64_t		started;	/* when the head was sent */
 };
 
 static void	db_dispatch(struct xz_tx *);
@@ -58,7 +48,7 @@ static int	db_connect(struct xz_conn *);
 static void	db_send(struct xz_conn *, struct xz_tx *);
 static void	db_handle(void *, int);
 static void	db_read(struct xz_conn *);
-static void	db_result(struct xz_conn *, PGresult *);
+static void	db_result(struct xz_tx *, PGresult *);
 static void	db_complete(struct xz_conn *);
 static void	db_fail(struct xz_conn *, const char *);
 static void	db_finish(struct xz_tx *, enum xz_tx_status);
@@ -84,6 +74,7 @@ static struct xz_conn	*pool;
 static int		pool_size;
 static char		*db_conninfo;
 static int		nstmts;
+static struct xz_stmt	*stmts[XZ_STMTS_MAX];
 static struct xz_tx	*wait_head, *wait_tail;
 static int		wait_len;
 static u_int64_t	down_until;
@@ -118,6 +109,7 @@ xz_db_register(struct xz_stmt *st)
 		return;
 	if (nstmts >= XZ_STMTS_MAX)
 		fatal("xz_db_register: too many statements");
+	stmts[nstmts] = st;
 	st->id = nstmts++;
 }
 
@@ -218,32 +210,46 @@ xz_db_unavailable(void)
 	return (stat_unavailable);
 }
 
-/* Give tx a connection now, or queue it, or refuse it quickly. */
+/*
+ * Give tx a connection now (an idle one, else a new one, else the least
+ * loaded one with room in its pipeline), or queue it, or refuse it quickly.
+ */
 static void
 db_dispatch(struct xz_tx *tx)
 {
-	struct xz_conn	*c, *down;
-	int		i;
+	struct xz_conn	*c, *down, *least;
+	int		i, up;
 
-	down = NULL;
+	down = least = NULL;
+	up = 0;
 	for (i = 0; i < pool_size; i++) {
 		c = &pool[i];
-		if (c->state == CONN_IDLE) {
+		if (c->state == CONN_DOWN) {
+			if (down == NULL)
+				down = c;
+			continue;
+		}
+		up++;
+		if (c->inflight == 0) {
 			db_send(c, tx);
 			return;
 		}
-		if (c->state == CONN_DOWN && down == NULL)
-			down = c;
+		if (c->inflight < DB_INFLIGHT_MAX &&
+		    (least == NULL || c->inflight < least->inflight))
+			least = c;
 	}
-	if (down != NULL) {
-		if (kore_time_ms() < down_until || db_connect(down) != 0) {
-			db_finish(tx, XZ_TX_UNAVAILABLE);
+	if (down != NULL && kore_time_ms() >= down_until) {
+		if (db_connect(down) == 0) {
+			db_send(down, tx);
 			return;
 		}
-		db_send(down, tx);
+	}
+	if (least != NULL) {
+		db_send(least, tx);
 		return;
 	}
-	if (wait_len >= DB_QUEUE_MAX) {
+	if (up == 0 || wait_len >= DB_QUEUE_MAX) {
+		/* Nothing is up (or too much waits): answer 503 at once. */
 		db_finish(tx, XZ_TX_UNAVAILABLE);
 		return;
 	}
@@ -268,6 +274,8 @@ db_connect(struct xz_conn *c)
 	    "connect_timeout", "application_name", NULL };
 	const char *const		vals[] = { db_conninfo, "disable", "2",
 	    "xiangzhi", NULL };
+	PGresult			*res;
+	int				i, ok;
 
 	c->pg = PQconnectdbParams(keys, vals, 1);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
@@ -280,6 +288,23 @@ db_connect(struct xz_conn *c)
 		down_until = kore_time_ms() + DB_BACKOFF_MS;
 		return (-1);
 	}
+	/* Every statement is prepared once per connection, up front. */
+	for (i = 0; i < nstmts; i++) {
+		res = PQprepare(c->pg, stmts[i]->name, stmts[i]->sql,
+		    stmts[i]->nparams, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok) {
+			kore_log(LOG_ERR, "cannot prepare %s: %s",
+			    stmts[i]->name, PQresultErrorMessage(res));
+		}
+		PQclear(res);
+		if (!ok) {
+			PQfinish(c->pg);
+			c->pg = NULL;
+			down_until = kore_time_ms() + DB_BACKOFF_MS;
+			return (-1);
+		}
+	}
 	if (PQsetnonblocking(c->pg, 1) != 0 || PQenterPipelineMode(c->pg) != 1) {
 		kore_log(LOG_WARNING, "database connection setup failed");
 		PQfinish(c->pg);
@@ -287,9 +312,10 @@ db_connect(struct xz_conn *c)
 		return (-1);
 	}
 	down_until = 0;
-	c->prepared = 0;
 	c->flushing = 0;
-	c->state = CONN_IDLE;
+	c->inflight = 0;
+	c->head = c->tail = NULL;
+	c->state = CONN_UP;
 	kore_platform_event_level_read(PQsocket(c->pg), c);
 	return (0);
 }
@@ -298,40 +324,31 @@ static void
 db_send(struct xz_conn *c, struct xz_tx *tx)
 {
 	struct xz_query		*q;
-	u_int64_t		pending, bit;
 	int			i, r;
 
-	c->tx = tx;
 	tx->conn = c;
-	c->state = CONN_BUSY;
-	c->started = kore_time_ms();
-	c->nitems = 0;
-	c->cur = 0;
-	pending = 0;
+	tx->cur = 0;
+	tx->next = NULL;
+	if (c->tail != NULL)
+		c->tail->next = tx;
+	else {
+		c->head = tx;
+		c->started = kore_time_ms();
+	}
+	c->tail = tx;
+	c->inflight++;
 
 	for (i = 0; i < tx->nq; i++) {
 		q = &tx->q[i];
-		bit = 1ULL << q->stmt->id;
-		if (!(c->prepared & bit) && !(pending & bit)) {
-			if (!PQsendPrepare(c->pg, q->stmt->name, q->stmt->sql,
-			    q->stmt->nparams, NULL))
-				goto fail;
-			pending |= bit;
-			c->items[c->nitems].kind = ITEM_PREPARE;
-			c->items[c->nitems++].q = i;
-		}
 		if (!PQsendQueryPrepared(c->pg, q->stmt->name,
 		    q->stmt->nparams, (const char *const *)q->params,
 		    NULL, NULL, 0))
 			goto fail;
-		c->items[c->nitems].kind = ITEM_EXEC;
-		c->items[c->nitems++].q = i;
 	}
 	if (!PQpipelineSync(c->pg))
 		goto fail;
-	c->items[c->nitems].kind = ITEM_SYNC;
-	c->items[c->nitems++].q = -1;
-
+	if (c->flushing)
+		return;
 	if ((r = PQflush(c->pg)) < 0)
 		goto fail;
 	if (r == 1) {
@@ -373,8 +390,8 @@ db_handle(void *arg, int error)
 	}
 	if (error) {
 		/* Hang-up, or the server closed an idle connection. */
-		if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK ||
-		    c->state != CONN_BUSY)
+		if (PQconsumeInput(c->pg) == 0 ||
+		    PQstatus(c->pg) != CONNECTION_OK || c->inflight == 0)
 			db_fail(c, "connection closed by the server");
 	}
 }
@@ -383,6 +400,7 @@ static void
 db_read(struct xz_conn *c)
 {
 	PGresult	*res;
+	struct xz_tx	*tx;
 
 	if (!PQconsumeInput(c->pg)) {
 		db_fail(c, PQerrorMessage(c->pg));
@@ -390,7 +408,7 @@ db_read(struct xz_conn *c)
 	}
 	while (c->pg != NULL && !PQisBusy(c->pg)) {
 		res = PQgetResult(c->pg);
-		if (c->state != CONN_BUSY) {
+		if ((tx = c->head) == NULL) {
 			/* Nothing expected: a notice or the server's goodbye. */
 			if (res == NULL)
 				break;
@@ -398,8 +416,9 @@ db_read(struct xz_conn *c)
 			continue;
 		}
 		if (res == NULL) {
-			if (c->items[c->cur].kind != ITEM_SYNC)
-				c->cur++;
+			/* The end of one query's results. */
+			if (tx->cur < tx->nq)
+				tx->cur++;
 			else
 				break;
 			continue;
@@ -407,32 +426,29 @@ db_read(struct xz_conn *c)
 		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
 			PQclear(res);
 			db_complete(c);
-			break;
+			continue;
 		}
-		db_result(c, res);
+		db_result(tx, res);
 	}
 	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK)
 		db_fail(c, PQerrorMessage(c->pg));
 }
 
 static void
-db_result(struct xz_conn *c, PGresult *res)
+db_result(struct xz_tx *tx, PGresult *res)
 {
-	struct xz_tx		*tx = c->tx;
-	struct db_item		*it;
 	struct xz_query		*q;
 	ExecStatusType		st;
 	const char		*s;
 
-	if (c->cur >= c->nitems) {
+	if (tx->cur >= tx->nq) {
 		PQclear(res);
 		return;
 	}
-	it = &c->items[c->cur];
-	q = &tx->q[it->q];
+	q = &tx->q[tx->cur];
 	st = PQresultStatus(res);
 	if (st == PGRES_FATAL_ERROR && tx->failed < 0) {
-		tx->failed = it->q;
+		tx->failed = tx->cur;
 		s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		(void)kore_strlcpy(tx->sqlstate, s ? s : "XX000",
 		    sizeof(tx->sqlstate));
@@ -446,29 +462,28 @@ db_result(struct xz_conn *c, PGresult *res)
 			    q->stmt->name, tx->sqlstate);
 		}
 	}
-	if (it->kind == ITEM_PREPARE) {
-		if (st == PGRES_COMMAND_OK)
-			c->prepared |= 1ULL << q->stmt->id;
-		PQclear(res);
-		return;
-	}
 	if (q->res == NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
 		q->res = res;
 	else
 		PQclear(res);
 }
 
+/* The head transaction's Sync arrived: it is committed or rolled back. */
 static void
 db_complete(struct xz_conn *c)
 {
-	struct xz_tx	*tx = c->tx, *next;
+	struct xz_tx	*tx = c->head, *next;
 
-	c->tx = NULL;
-	c->state = CONN_IDLE;
+	c->head = tx->next;
+	if (c->head == NULL)
+		c->tail = NULL;
+	c->inflight--;
+	c->started = kore_time_ms();
 	tx->conn = NULL;
+	tx->next = NULL;
 	db_finish(tx, tx->failed >= 0 ? XZ_TX_SQL_ERROR : XZ_TX_OK);
 
-	if ((next = wait_head) != NULL) {
+	if (c->pg != NULL && (next = wait_head) != NULL) {
 		wait_head = next->next;
 		if (wait_head == NULL)
 			wait_tail = NULL;
@@ -480,7 +495,7 @@ db_complete(struct xz_conn *c)
 static void
 db_fail(struct xz_conn *c, const char *why)
 {
-	struct xz_tx	*tx = c->tx;
+	struct xz_tx	*tx, *next;
 	char		msg[160];
 	size_t		n;
 
@@ -496,19 +511,22 @@ db_fail(struct xz_conn *c, const char *why)
 	c->pg = NULL;
 	c->state = CONN_DOWN;
 	c->flushing = 0;
-	c->prepared = 0;
-	c->tx = NULL;
-	if (tx == NULL)
-		return;
-	tx->conn = NULL;
-	/* A read can be retried once on a fresh connection; a write cannot. */
-	if (tx->readonly && !tx->retried) {
-		tx->retried = 1;
-		db_tx_reset(tx);
-		db_dispatch(tx);
-		return;
+	tx = c->head;
+	c->head = c->tail = NULL;
+	c->inflight = 0;
+	for (; tx != NULL; tx = next) {
+		next = tx->next;
+		tx->conn = NULL;
+		tx->next = NULL;
+		/* A read can be retried once on a fresh connection. */
+		if (tx->readonly && !tx->retried) {
+			tx->retried = 1;
+			db_tx_reset(tx);
+			db_dispatch(tx);
+			continue;
+		}
+		db_finish(tx, XZ_TX_UNAVAILABLE);
 	}
-	db_finish(tx, XZ_TX_UNAVAILABLE);
 }
 
 static void
@@ -534,6 +552,7 @@ db_tx_reset(struct xz_tx *tx)
 		tx->q[i].res = NULL;
 	}
 	tx->failed = -1;
+	tx->cur = 0;
 	tx->sqlstate[0] = '\0';
 }
 
@@ -551,18 +570,19 @@ db_tx_free(struct xz_tx *tx)
 	kore_free(tx);
 }
 
-/* A connection silent for too long is dropped: its request gets 503. */
+/* A connection silent for too long is dropped: its requests get 503. */
 static void
 db_timer(void *arg, u_int64_t now)
 {
+	struct xz_tx	*tx;
 	int		i;
 
 	(void)arg;
 	for (i = 0; i < pool_size; i++) {
-		if (pool[i].state == CONN_BUSY &&
+		if (pool[i].state == CONN_UP && pool[i].inflight > 0 &&
 		    now - pool[i].started > DB_TIMEOUT_MS) {
-			if (pool[i].tx != NULL)
-				pool[i].tx->retried = 1;
+			for (tx = pool[i].head; tx != NULL; tx = tx->next)
+				tx->retried = 1;
 			db_fail(&pool[i], "timed out");
 		}
 	}

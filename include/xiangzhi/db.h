@@ -9,7 +9,9 @@
  * Sync, and the first error rolls all of it back and skips the rest, so no
  * transaction can outlive the pipeline (not even when the client is gone).
  * The claims statement sets transaction-local settings read by the row
- * policies, and transaction_read_only for GETs.
+ * policies, and transaction_read_only for GETs.  A connection may carry
+ * several such transactions at once (each with its own Sync); statements
+ * are prepared when the connection is made.
  */
 #ifndef XIANGZHI_DB_H
 #define XIANGZHI_DB_H
@@ -22,7 +24,7 @@
 #define XZ_STMT_PARAMS_MAX	12
 #define XZ_STMTS_MAX		64
 
-/* A statement known to every connection; prepared on first use. */
+/* A statement known to every connection; prepared when it connects. */
 struct xz_stmt {
 	const char	*name;
 	const char	*sql;
@@ -54,15 +56,16 @@ struct xz_tx {
 	struct xz_query		q[XZ_TX_QUERIES_MAX];
 	enum xz_tx_status	status;
 	int			failed;		/* index of failing query */
+	int			cur;		/* query receiving results */
 	char			sqlstate[6];
 	char			constraint[64];
 	struct xz_conn		*conn;
-	struct xz_tx		*next;		/* wait queue */
+	struct xz_tx		*next;		/* wait queue or pipeline */
 };
 
 /* Called once per worker; conninfo is a libpq connection string. */
 void	xz_db_init(const char *conninfo, int poolsize);
-/* Statements must be registered before the first transaction. */
+/* Statements must be registered before the first connection. */
 void	xz_db_register(struct xz_stmt *);
 
 /*

@@ -2,7 +2,10 @@
 # `make bench`: GET /api/v1/villages/{code} (authenticated, RLS-checked)
 # under wrk at 64 connections, and pgbench -S at 64 clients on the same
 # cluster in the same run; prints both rates, the ratio and p99 latency.
-# Targets (issue 2): API >= 50% of pgbench -S, p99 < 10 ms.
+# Targets (issue 2): API >= 50% of pgbench -S, p99 < 10 ms.  By Little's
+# law the mean latency at 64 connections is 64 / rate, so the p99 target
+# needs a rate well above 6,400 req/s with a tight tail; pgbench's own
+# average latency at 64 clients is printed for comparison.
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_SCALE (default province),
 # BENCH_CONNECTIONS (default 64).  Not a test: it prints figures.
@@ -92,6 +95,7 @@ PGPASSWORD=$superpw pgbench -S -c "$conns" -j 2 -T "$secs" -h 127.0.0.1 \
     -p "$pg_port" -U xz_super pgbench >"$work/pgbench.txt" 2>&1
 grep -E "tps|latency" "$work/pgbench.txt"
 pg_tps=$(awk '/^tps = / { print $3; exit }' "$work/pgbench.txt")
+pg_lat=$(awk '/^latency average = / { print $4; exit }' "$work/pgbench.txt")
 
 # p99 in ms whatever unit wrk printed (us, ms, s).
 p99_ms=$(echo "$p99" | awk '/us$/ { sub("us", ""); print $1 / 1000; next }
@@ -103,7 +107,8 @@ echo
 echo "== result ($(nproc) cores, $villages villages, $conns connections, ${secs}s each)"
 printf "   API   GET /api/v1/villages/{code}: %10.0f req/s   p99 %s ms\n" \
     "$api_rps" "$p99_ms"
-printf "   pgbench -S (same cluster):          %10.0f tps\n" "$pg_tps"
+printf "   pgbench -S (same cluster):          %10.0f tps   latency average %s ms\n" \
+    "$pg_tps" "$pg_lat"
 printf "   ratio API / pgbench -S: %s   (target >= 0.50)\n" "$ratio"
 printf "   p99 target < 10 ms: %s\n" \
     "$(awk -v p="$p99_ms" 'BEGIN { print (p < 10) ? "met" : "NOT met" }')"
