@@ -103,6 +103,8 @@ $$;
 
 create trigger audit_log_append_only before update or delete on audit_log
     for each statement execute function xz.audit_refuse_change();
+create trigger audit_log_no_truncate before truncate on audit_log
+    for each statement execute function xz.audit_refuse_change();
 
 create function xz.audit_row() returns trigger
 language plpgsql
@@ -219,4 +221,7 @@ grant update (name, kind) on townships to xiangzhi_app;
 grant select, insert on villages to xiangzhi_app;
 grant update (name, population, households, natural_village_count)
     on villages to xiangzhi_app;
-grant select, insert on audit_log to xiangzhi_app;
+-- The service cannot choose an audit row's id or time (no backdating).
+grant select on audit_log to xiangzhi_app;
+grant insert (request_id, actor_sub, actor_role, county_code, township_code,
+    action, entity, entity_id, before, after) on audit_log to xiangzhi_app;

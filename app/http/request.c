@@ -213,6 +213,13 @@ int
 xz_ctx_run(struct xz_ctx *ctx)
 {
 	xz_tx_start(ctx->tx);
+	/*
+	 * Refused at once (no database, queue full): answer now.  Waiting for
+	 * the wakeup would leave the request until the event loop's next
+	 * turn, up to a second later.
+	 */
+	if (ctx->tx->status != XZ_TX_PENDING)
+		return (ctx->route->finish(ctx));
 	return (XZ_WAIT);
 }
 

@@ -84,6 +84,11 @@ select xz_test.throws($q$delete from audit_log$q$, '42501',
     'the service cannot DELETE audit rows');
 select xz_test.throws($q$truncate audit_log$q$, '42501',
     'the service cannot TRUNCATE the audit log');
+select xz_test.throws($q$insert into audit_log (at, request_id, actor_sub,
+    actor_role, county_code, township_code, action, entity, entity_id)
+    values ('2000-01-01', 'req-db-audit-4', 'sub-audit-c3', 'county',
+    '330599', null, 'insert', 'villages', 'x')$q$, '42501',
+    'the service cannot backdate an audit row (no grant on at)');
 select xz_test.throws($q$alter table audit_log disable trigger
     audit_log_append_only$q$, '42501',
     'the service cannot disable the append-only trigger');

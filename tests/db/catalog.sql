@@ -86,3 +86,8 @@ select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
 select xz_test.is(has_table_privilege('schema_migrations',
     'SELECT,INSERT,UPDATE,DELETE'), false,
     'the service has no access to schema_migrations');
+select xz_test.ok(exists (select from pg_trigger
+    where tgrelid = 'audit_log'::regclass and (tgtype & 32) <> 0),
+    'a trigger refuses TRUNCATE of the audit log (the owner too)');
+select xz_test.is(has_column_privilege('audit_log', 'at', 'INSERT'), false,
+    'the service cannot set an audit row''s time');
