@@ -38,6 +38,7 @@ setup_db()
 kore_conf()
 {
 	sed -e "s|@PORT@|$2|" -e "s|@MODULE@|$3|" \
+	    -e "s|@PIDFILE@|$(dirname "$1")/kore-main.pid|" \
 	    -e "s|@WORKERS@|${XZ_WORKERS:-2}|" \
 	    "$root/conf/xiangzhi.conf.in" >"$1"
 	chmod 644 "$1"
