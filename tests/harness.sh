@@ -37,10 +37,8 @@ The PostgreSQL cluster keeps running under var/pg (port $XZ_PG_PORT);
 stop it with: app/admin/pgcluster.sh stop var/pg
 EOF
 	export XZ_DATABASE_URL
-	if [ "$(id -u)" -eq 0 ]; then
-		exec runuser -u "$RUNUSER" -- stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r
-	fi
-	exec stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r
+	exec "$root/app/admin/pgcluster.sh" exec \
+	    stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r
 	;;
 test)
 	exec "$root/tests/run-suites.sh"

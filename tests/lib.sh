@@ -2,7 +2,6 @@
 # tests/bench/run.sh: clusters, migrations, the service.  Source it with
 # $root set to the repository.
 
-RUNUSER=xiangzhi
 ADMIN="$root/build/xiangzhi-admin"
 
 # A free TCP port on 127.0.0.1 in [lo, lo + 2000).
@@ -15,13 +14,10 @@ free_port()
 	echo "$p"
 }
 
+# The service and PostgreSQL never run as root (pgcluster.sh picks the user).
 as_runuser()
 {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$RUNUSER" -- "$@"
-	else
-		"$@"
-	fi
+	"$root/app/admin/pgcluster.sh" exec "$@"
 }
 
 # setup DIR PGPORT SCALE: cluster, roles, migrations, demo data.
@@ -99,14 +95,7 @@ stop_service()
 
 prepare_dir()
 {
-	mkdir -p "$1"
-	if [ "$(id -u)" -eq 0 ]; then
-		id "$RUNUSER" >/dev/null 2>&1 ||
-		    useradd --system --no-create-home \
-		    --shell /usr/sbin/nologin "$RUNUSER"
-		chown "$RUNUSER" "$1"
-	fi
-	chmod 755 "$1"
+	"$root/app/admin/pgcluster.sh" user "$1"
 }
 
 

@@ -5,6 +5,8 @@
 #   pgcluster.sh start DIR PORT   create if missing, start, bootstrap roles+db
 #   pgcluster.sh stop DIR         stop (fast)
 #   pgcluster.sh restart DIR      stop and start again (same port)
+#   pgcluster.sh user DIR         create the run user (as root) and give it DIR
+#   pgcluster.sh exec CMD...      run CMD as the run user (as root) or as is
 #
 # initdb and postgres refuse to run as root: as root, the cluster belongs to
 # the system user `xiangzhi` (created here if missing).  The role passwords
@@ -18,8 +20,7 @@ RUNUSER=xiangzhi
 OWNER_PW=${XZ_OWNER_PASSWORD:-xiangzhi-dev-owner}
 APP_PW=${XZ_APP_PASSWORD:-xiangzhi-dev-app}
 
-cmd=${1:?usage: pgcluster.sh start|stop|restart DIR [PORT]}
-dir=${2:?missing DIR}
+cmd=${1:?usage: pgcluster.sh start|stop|restart|user DIR [PORT] | exec CMD...}
 
 as_owner()
 {
@@ -128,7 +129,22 @@ stop()
 	fi
 }
 
+if [ "$cmd" = exec ]; then
+	shift
+	if [ "$(id -u)" -eq 0 ]; then
+		exec runuser -u "$RUNUSER" -- "$@"
+	fi
+	exec "$@"
+fi
+dir=${2:?missing DIR}
+
 case "$cmd" in
+user)
+	ensure_user
+	mkdir -p "$dir"
+	[ "$(id -u)" -ne 0 ] || chown "$RUNUSER" "$dir"
+	chmod 755 "$dir"
+	;;
 start)
 	start "$@"
 	;;
@@ -142,7 +158,7 @@ restart)
 	    -w -t 60 start >/dev/null
 	;;
 *)
-	echo "usage: pgcluster.sh start|stop|restart DIR [PORT]" >&2
+	echo "usage: pgcluster.sh start|stop|restart|user DIR [PORT] | exec CMD..." >&2
 	exit 2
 	;;
 esac
