@@ -33,7 +33,7 @@ ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium
 
 PACKAGES := kore libpq-dev libjansson-dev libjwt-dev libsodium-dev \
 	    postgresql-15 postgresql-contrib postgresql-client-15 \
-	    curl wrk gcc make libc6-dev binutils
+	    libssl-dev curl wrk gcc make libc6-dev binutils iproute2 procps
 
 .PHONY: all deps build run test bench clean unit
 
