@@ -17,7 +17,8 @@ case "$mode" in
 run)
 	prepare_dir "$root/var"
 	setup_db "$root/var/pg" "$XZ_PG_PORT" county
-	kore_conf "$root/var/kore.conf" "$XZ_PORT" "$root/build/xiangzhi.so"
+	stage_runtime "$root/var/rt" "$root/build/xiangzhi.so"
+	kore_conf "$root/var/kore.conf" "$XZ_PORT" "$root/var/rt/xiangzhi.so"
 	tok=$("$ADMIN" token mint --role county --county 330599 --sub demo-county)
 	cat <<EOF
 
@@ -37,6 +38,7 @@ The PostgreSQL cluster keeps running under var/pg (port $XZ_PG_PORT);
 stop it with: app/admin/pgcluster.sh stop var/pg
 EOF
 	export XZ_DATABASE_URL
+	cd "$root/var/rt"
 	exec "$root/app/admin/pgcluster.sh" exec \
 	    stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r
 	;;

@@ -41,12 +41,25 @@ kore_conf()
 }
 
 # start_service DIR PORT MODULE [LD_PRELOAD]: background, waits for /healthz.
+# stage_runtime DIR MODULE: what the unprivileged service reads (module,
+# development keys) copied to DIR, so it runs even when the checkout itself
+# is not readable by that user (a clone under /root, say).
+stage_runtime()
+{
+	rm -rf "$1"
+	mkdir -p "$1/conf"
+	cp "$2" "$1/xiangzhi.so"
+	cp -R "$root/conf/dev-keys" "$1/conf/dev-keys"
+	chmod -R a+rX "$1"
+}
+
 start_service()
 {
-	kore_conf "$1/kore.conf" "$2" "$3"
+	stage_runtime "$1/rt" "$3"
+	kore_conf "$1/kore.conf" "$2" "$1/rt/xiangzhi.so"
 	preload=${4:-}
 	(
-		cd "$root"
+		cd "$1/rt"
 		export ASAN_OPTIONS="detect_leaks=0:log_path=$1/asan"
 		export UBSAN_OPTIONS="print_stacktrace=1:log_path=$1/ubsan"
 		[ -z "$preload" ] || export LD_PRELOAD="$preload"
