@@ -16,6 +16,12 @@ cd "$root"
 case "$mode" in
 run)
 	prepare_dir "$root/var"
+	if ! "$root/app/admin/pgcluster.sh" exec test -w "$root/var"; then
+		echo "make run: the unprivileged user that runs PostgreSQL and the" \
+		    "service cannot reach $root/var; clone the repository" \
+		    "somewhere it can (e.g. under /srv or /tmp)." >&2
+		exit 1
+	fi
 	setup_db "$root/var/pg" "$XZ_PG_PORT" county
 	stage_runtime "$root/var/rt" "$root/build/xiangzhi.so"
 	kore_conf "$root/var/kore.conf" "$XZ_PORT" "$root/var/rt/xiangzhi.so"
