@@ -452,9 +452,6 @@ db_result(struct xz_tx *tx, PGresult *res)
 		s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		(void)kore_strlcpy(tx->sqlstate, s ? s : "XX000",
 		    sizeof(tx->sqlstate));
-		s = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-		(void)kore_strlcpy(tx->constraint, s ? s : "",
-		    sizeof(tx->constraint));
 		/* Client mistakes surface as 4xx; log the rest without data. */
 		if (tx->sqlstate[0] != '2' && strcmp(tx->sqlstate, "42501") != 0) {
 			stat_errors++;

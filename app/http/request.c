@@ -65,22 +65,6 @@ xz_reply_raw(struct xz_ctx *ctx, int status, const char *type,
 }
 
 int
-xz_reply_json(struct xz_ctx *ctx, int status, json_t *body)
-{
-	char		*s;
-	int		r;
-
-	s = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (s == NULL)
-		return (xz_problem(ctx, 500, "internal_error",
-		    "the response could not be encoded", NULL));
-	r = xz_reply_raw(ctx, status, "application/json", s, strlen(s));
-	free(s);
-	return (r);
-}
-
-int
 xz_reply_empty(struct xz_ctx *ctx, int status)
 {
 	return (xz_reply_raw(ctx, status, NULL, NULL, 0));

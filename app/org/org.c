@@ -119,8 +119,9 @@ static const struct xz_field	village_patch_fields[] = {
 static const char	*body_str(struct xz_ctx *, const char *);
 static const char	*body_int(struct xz_ctx *, const char *, char *, size_t);
 static int		org_bad(struct xz_ctx *, struct xz_errors *);
-static int		org_patch_body(struct xz_ctx *, const struct xz_field *,
-			    size_t, struct xz_errors *);
+static int		org_patch_begin(struct xz_ctx *, size_t,
+			    const struct xz_field *, size_t, const char **, char *,
+			    size_t);
 
 void
 xz_org_register(void)
@@ -202,19 +203,13 @@ xz_township_get(struct xz_ctx *ctx)
 int
 xz_township_patch(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
 	const char		*code;
 	char			ver[24];
 	int			r;
 
-	code = xz_path_code(ctx, 0, "code", XZ_LEVEL_TOWNSHIP, &errs);
-	if ((r = org_patch_body(ctx, township_patch_fields,
-	    nitems(township_patch_fields), &errs)) !=
-	    XZ_NEXT)
+	if ((r = org_patch_begin(ctx, XZ_LEVEL_TOWNSHIP, township_patch_fields,
+	    nitems(township_patch_fields), &code, ver, sizeof(ver))) != XZ_NEXT)
 		return (r);
-	if (code == NULL)
-		return (org_bad(ctx, &errs));
-	(void)snprintf(ver, sizeof(ver), "%lld", ctx->if_match);
 	xz_ctx_tx(ctx, 0);
 	ctx->q_main = xz_tx_add(ctx->tx, &township_update, code,
 	    body_str(ctx, "name"), body_str(ctx, "kind"), ver);
@@ -304,13 +299,9 @@ xz_village_patch(struct xz_ctx *ctx)
 	char			ver[24], pop[24], hh[24], nv[24];
 	int			r;
 
-	code = xz_path_code(ctx, 0, "code", XZ_LEVEL_VILLAGE, &errs);
-	if ((r = org_patch_body(ctx, village_patch_fields,
-	    nitems(village_patch_fields), &errs)) !=
-	    XZ_NEXT)
+	if ((r = org_patch_begin(ctx, XZ_LEVEL_VILLAGE, village_patch_fields,
+	    nitems(village_patch_fields), &code, ver, sizeof(ver))) != XZ_NEXT)
 		return (r);
-	if (code == NULL)
-		return (org_bad(ctx, &errs));
 	/* Township officers keep the profile; names are the county's. */
 	if (ctx->claims.role == XZ_ROLE_TOWNSHIP &&
 	    json_object_get(ctx->body, "name") != NULL) {
@@ -320,7 +311,6 @@ xz_village_patch(struct xz_ctx *ctx)
 		    "township users edit population, households and "
 		    "natural_village_count only", &errs));
 	}
-	(void)snprintf(ver, sizeof(ver), "%lld", ctx->if_match);
 	xz_ctx_tx(ctx, 0);
 	ctx->q_main = xz_tx_add(ctx->tx, &village_update, code,
 	    body_str(ctx, "name"),
@@ -396,20 +386,27 @@ xz_org_patched_done(struct xz_ctx *ctx)
 	    "the resource changed since you read it; GET it again", NULL));
 }
 
-/* Body validation shared by PATCH handlers: If-Match, fields, non-empty. */
+/*
+ * What every PATCH checks first: the path code, If-Match (its version goes
+ * to ver), and a non-empty body of known fields.  XZ_NEXT when all hold.
+ */
 static int
-org_patch_body(struct xz_ctx *ctx, const struct xz_field *fields, size_t n,
-    struct xz_errors *errs)
+org_patch_begin(struct xz_ctx *ctx, size_t digits,
+    const struct xz_field *fields, size_t n, const char **code, char *ver,
+    size_t verlen)
 {
-	int		r;
+	struct xz_errors	errs = { 0 };
+	int			r;
 
+	*code = xz_path_code(ctx, 0, "code", digits, &errs);
 	if ((r = xz_require_if_match(ctx)) != XZ_NEXT)
 		return (r);
-	(void)xz_validate(ctx->body, fields, n, errs);
+	(void)xz_validate(ctx->body, fields, n, &errs);
 	if (json_object_size(ctx->body) == 0)
-		xz_errors_add(errs, 0, "", "empty", "nothing to change");
-	if (errs->count > 0)
-		return (org_bad(ctx, errs));
+		xz_errors_add(&errs, 0, "", "empty", "nothing to change");
+	if (errs.count > 0)
+		return (org_bad(ctx, &errs));
+	(void)snprintf(ver, verlen, "%lld", ctx->if_match);
 	return (XZ_NEXT);
 }
 

@@ -58,7 +58,6 @@ struct xz_tx {
 	int			failed;		/* index of failing query */
 	int			cur;		/* query receiving results */
 	char			sqlstate[6];
-	char			constraint[64];
 	struct xz_conn		*conn;
 	struct xz_tx		*next;		/* wait queue or pipeline */
 };

@@ -73,7 +73,6 @@ extern const size_t		xz_routes_count;
 int	xz_api(struct http_request *);
 
 /* Responses. */
-int	xz_reply_json(struct xz_ctx *, int status, json_t *);	/* steals */
 int	xz_reply_raw(struct xz_ctx *, int status, const char *type,
 	    const void *, size_t);
 int	xz_reply_empty(struct xz_ctx *, int status);

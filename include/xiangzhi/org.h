@@ -9,7 +9,6 @@ struct xz_ctx;
 void	xz_org_register(void);
 
 int	xz_county_get(struct xz_ctx *);
-int	xz_county_get_done(struct xz_ctx *);
 int	xz_townships_list(struct xz_ctx *);
 int	xz_townships_create(struct xz_ctx *);
 int	xz_township_get(struct xz_ctx *);
