@@ -25,7 +25,10 @@ CORE_SRC   := app/core/core.c app/http/auth.c
 MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 	      app/http/metrics.c app/db/db.c app/org/org.c $(CORE_SRC)
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c $(CORE_SRC)
-UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC)
+# Identity building blocks (issue 3): tested here, not yet linked into
+# the service.
+IDENTITY_SRC := app/core/secret.c
+UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC) $(IDENTITY_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
 
 MODULE_LIBS := -lpq -ljansson -ljwt
@@ -80,7 +83,7 @@ $(BUILD)/xiangzhi-admin: $(ADMIN_SRC) $(HEADERS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(UNIT_SRC) -ljansson -ljwt -lcrypto
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(UNIT_SRC) -ljansson -ljwt -lcrypto -lsodium
 
 # deps first, then a fresh make: the Kore feature flags (which change the
 # layout of Kore's structs) are only readable once kore is installed.

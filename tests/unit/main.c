@@ -14,6 +14,7 @@ main(void)
 {
 	test_core();
 	test_auth();
+	test_secret();
 	printf("1..%d\n", tap_n);
 	return (tap_failed > 0);
 }

@@ -26,5 +26,6 @@ extern int	tap_n, tap_failed;
 
 void	test_core(void);
 void	test_auth(void);
+void	test_secret(void);
 
 #endif
