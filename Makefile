@@ -27,7 +27,7 @@ MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c $(CORE_SRC)
 # Identity building blocks (issue 3): tested here, not yet linked into
 # the service.
-IDENTITY_SRC := app/core/secret.c
+IDENTITY_SRC := app/core/secret.c app/core/jwk.c
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC) $(IDENTITY_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
 

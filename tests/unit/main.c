@@ -15,6 +15,7 @@ main(void)
 	test_core();
 	test_auth();
 	test_secret();
+	test_jwk();
 	printf("1..%d\n", tap_n);
 	return (tap_failed > 0);
 }

@@ -27,5 +27,6 @@ extern int	tap_n, tap_failed;
 void	test_core(void);
 void	test_auth(void);
 void	test_secret(void);
+void	test_jwk(void);
 
 #endif
