@@ -16,6 +16,7 @@
 #include <kore/seccomp.h>
 
 #include "xiangzhi/http.h"
+#include "xiangzhi/jwk.h"
 #include "xiangzhi/org.h"
 
 /*
@@ -42,6 +43,10 @@ extern const char	_binary_app_http_openapi_json_end[];
 struct xz_config	xz_config;
 
 static const char	*env_or(const char *, const char *);
+static char		*jwks_build(const struct xz_keyring *);
+
+/* The public half of every RS256/ES256 key, built once in the parent. */
+static char		*jwks_json;
 
 static struct xz_stmt	ready_stmt = { "xz_ready", "select 1", 0, -1 };
 
@@ -63,6 +68,7 @@ kore_parent_configure(int argc, char **argv)
 	if (xz_keyring_load_spec(&xz_config.keyring,
 	    env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
 		fatal("XZ_JWT_KEYS: %s", err);
+	jwks_json = jwks_build(&xz_config.keyring);
 	xz_config.conninfo = kore_strdup(env_or("XZ_DATABASE_URL", DEFAULT_DB));
 	xz_config.pool_size = atoi(env_or("XZ_DB_POOL", "2"));
 	if (xz_config.pool_size < 1 || xz_config.pool_size > 64)
@@ -117,6 +123,40 @@ xz_openapi(struct xz_ctx *ctx)
 	    _binary_app_http_openapi_json_start,
 	    (size_t)(_binary_app_http_openapi_json_end -
 	    _binary_app_http_openapi_json_start)));
+}
+
+int
+xz_jwks(struct xz_ctx *ctx)
+{
+	return (xz_reply_raw(ctx, 200, "application/jwk-set+json",
+	    jwks_json, strlen(jwks_json)));
+}
+
+/* HS256 secrets are never published; a key that cannot be a JWK is fatal. */
+static char *
+jwks_build(const struct xz_keyring *kr)
+{
+	json_t		*keys, *jwk;
+	char		err[256], *s, *out;
+	int		i;
+
+	keys = json_array();
+	for (i = 0; i < kr->count; i++) {
+		if (kr->keys[i].alg == JWT_ALG_HS256)
+			continue;
+		jwk = xz_jwk_from_pem((const char *)kr->keys[i].key,
+		    kr->keys[i].keylen, kr->keys[i].kid,
+		    jwt_alg_str(kr->keys[i].alg), err, sizeof(err));
+		if (jwk == NULL)
+			fatal("key %s: %s", kr->keys[i].kid, err);
+		(void)json_array_append_new(keys, jwk);
+	}
+	s = json_dumps(json_pack("{s:o}", "keys", keys), JSON_COMPACT);
+	if (s == NULL)
+		fatal("jwks_build: cannot encode");
+	out = kore_strdup(s);
+	free(s);
+	return (out);
 }
 
 static const char *

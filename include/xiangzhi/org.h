@@ -31,5 +31,6 @@ int	xz_readyz(struct xz_ctx *);
 int	xz_readyz_done(struct xz_ctx *);
 int	xz_metrics(struct xz_ctx *);
 int	xz_openapi(struct xz_ctx *);
+int	xz_jwks(struct xz_ctx *);
 
 #endif
