@@ -21,19 +21,17 @@ CFLAGS	+= -std=gnu11 -O2 -g -fPIC $(WARN) -Iinclude -I/usr/include/postgresql \
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	   -fno-omit-frame-pointer
 
-CORE_SRC   := app/core/core.c app/http/auth.c
+CORE_SRC   := app/core/core.c app/core/jwk.c app/http/auth.c
 MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
-	      app/http/metrics.c app/db/db.c app/org/org.c app/core/jwk.c \
-	      $(CORE_SRC)
+	      app/http/metrics.c app/db/db.c app/org/org.c $(CORE_SRC)
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c $(CORE_SRC)
 # app/core/secret.c (issue 3, identity) is unit-tested here and not yet
 # linked into the service.
-UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC) app/core/jwk.c \
-	      app/core/secret.c
+UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC) app/core/secret.c
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
 
 MODULE_LIBS := -lpq -ljansson -ljwt -lcrypto
-ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium
+ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium -lcrypto
 
 PACKAGES := kore libpq-dev libjansson-dev libjwt-dev libsodium-dev \
 	    postgresql-15 postgresql-contrib postgresql-client-15 \

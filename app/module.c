@@ -68,6 +68,11 @@ kore_parent_configure(int argc, char **argv)
 	if (xz_keyring_load_spec(&xz_config.keyring,
 	    env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
 		fatal("XZ_JWT_KEYS: %s", err);
+	/* External identity providers, if any (their keys are not published). */
+	if ((v = getenv("XZ_TRUSTED_ISSUERS_FILE")) != NULL && *v != '\0' &&
+	    xz_keyring_load_issuers(&xz_config.keyring, v, err,
+	    sizeof(err)) != 0)
+		fatal("XZ_TRUSTED_ISSUERS_FILE: %s", err);
 	jwks_json = jwks_build(&xz_config.keyring);
 	xz_config.conninfo = kore_strdup(env_or("XZ_DATABASE_URL", DEFAULT_DB));
 	xz_config.pool_size = atoi(env_or("XZ_DB_POOL", "2"));
@@ -132,7 +137,10 @@ xz_jwks(struct xz_ctx *ctx)
 	    jwks_json, strlen(jwks_json)));
 }
 
-/* HS256 secrets are never published; a key that cannot be a JWK is fatal. */
+/*
+ * The service's own public keys: HS256 secrets and external providers' keys
+ * are never published; a key that cannot be a JWK is fatal.
+ */
 static char *
 jwks_build(const struct xz_keyring *kr)
 {
@@ -142,7 +150,7 @@ jwks_build(const struct xz_keyring *kr)
 
 	keys = json_array();
 	for (i = 0; i < kr->count; i++) {
-		if (kr->keys[i].alg == JWT_ALG_HS256)
+		if (kr->keys[i].alg == JWT_ALG_HS256 || kr->keys[i].issuer != 0)
 			continue;
 		jwk = xz_jwk_from_pem((const char *)kr->keys[i].key,
 		    kr->keys[i].keylen, kr->keys[i].kid,

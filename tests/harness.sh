@@ -44,6 +44,7 @@ The PostgreSQL cluster keeps running under var/pg (port $XZ_PG_PORT);
 stop it with: app/admin/pgcluster.sh stop var/pg
 EOF
 	export XZ_DATABASE_URL
+	export XZ_TRUSTED_ISSUERS_FILE="${XZ_TRUSTED_ISSUERS_FILE-conf/dev-issuers.json}"
 	cd "$root/var/rt"
 	exec "$root/app/admin/pgcluster.sh" exec \
 	    stdbuf -oL kore -c "$root/var/kore.conf" -f -n -r

@@ -47,9 +47,9 @@ kore_conf()
 stage_runtime()
 {
 	rm -rf "$1"
-	mkdir -p "$1/conf"
+	mkdir -p "$1"
 	cp "$2" "$1/xiangzhi.so"
-	cp -R "$root/conf/dev-keys" "$1/conf/dev-keys"
+	cp -R "$root/conf" "$1/conf"
 	chmod -R a+rX "$1"
 }
 
@@ -60,6 +60,8 @@ start_service()
 	preload=${4:-}
 	(
 		cd "$1/rt"
+		# The development identity provider (conf/dev-issuers.json).
+		export XZ_TRUSTED_ISSUERS_FILE="${XZ_TRUSTED_ISSUERS_FILE-conf/dev-issuers.json}"
 		export ASAN_OPTIONS="detect_leaks=0:log_path=$1/asan"
 		export UBSAN_OPTIONS="print_stacktrace=1:log_path=$1/ubsan"
 		[ -z "$preload" ] || export LD_PRELOAD="$preload"

@@ -14,13 +14,19 @@
 
 #include "xiangzhi/auth.h"
 #include "xiangzhi/core.h"
+#include "xiangzhi/jwk.h"
 
-#define KEYFILE_MAX	16384
+#define KEYFILE_MAX	262144	/* a key or a JWKS file */
 
 static int	auth_fail(struct xz_auth_fail *, const char *, const char *);
 static json_t	*auth_segment_json(const char *, size_t);
-static int	auth_claims(const struct xz_keyring *, json_t *, time_t,
-		    struct xz_claims *, struct xz_auth_fail *);
+static int	auth_claims(const struct xz_keyring *, const struct xz_issuer *,
+		    json_t *, time_t, struct xz_claims *, struct xz_auth_fail *);
+static enum xz_role auth_role(const struct xz_issuer *, const char *);
+static void	issuer_defaults(struct xz_issuer *, const char *,
+		    const char *);
+static int	issuer_mapping(struct xz_issuer *, json_t *, char *, size_t);
+static unsigned char *file_read(const char *, size_t *, char *, size_t);
 static int	auth_copy_str(json_t *, const char *, char *, size_t, int);
 static int	auth_audience_ok(json_t *, const char *);
 static int	auth_townships(json_t *, struct xz_claims *);
@@ -31,8 +37,8 @@ xz_keyring_init(struct xz_keyring *kr, const char *issuer,
     const char *audience, long leeway)
 {
 	memset(kr, 0, sizeof(*kr));
-	(void)snprintf(kr->issuer, sizeof(kr->issuer), "%s", issuer);
-	(void)snprintf(kr->audience, sizeof(kr->audience), "%s", audience);
+	kr->nissuers = 1;
+	issuer_defaults(&kr->issuers[0], issuer, audience);
 	if (leeway < 0)
 		leeway = 0;
 	kr->leeway = leeway > XZ_LEEWAY_MAX ? XZ_LEEWAY_MAX : leeway;
@@ -42,10 +48,24 @@ int
 xz_keyring_add_file(struct xz_keyring *kr, const char *kid, const char *alg,
     const char *path, char *err, size_t errlen)
 {
-	struct xz_key	*k;
-	FILE		*fp;
 	unsigned char	*buf;
 	size_t		len;
+	int		rc;
+
+	if ((buf = file_read(path, &len, err, errlen)) == NULL)
+		return (-1);
+	rc = xz_keyring_add_key(kr, 0, kid, alg, buf, len, err, errlen);
+	free(buf);
+	return (rc);
+}
+
+int
+xz_keyring_add_key(struct xz_keyring *kr, int issuer, const char *kid,
+    const char *alg, const unsigned char *key, size_t len, char *err,
+    size_t errlen)
+{
+	struct xz_key	*k;
+	unsigned char	*buf;
 	jwt_alg_t	a;
 
 	if (kr->count >= XZ_KEYS_MAX) {
@@ -53,12 +73,14 @@ xz_keyring_add_file(struct xz_keyring *kr, const char *kid, const char *alg,
 		    XZ_KEYS_MAX);
 		return (-1);
 	}
+	if (issuer < 0 || issuer >= kr->nissuers)
+		return (-1);
 	if (*kid == '\0' || strlen(kid) >= sizeof(k->kid) ||
 	    auth_key(kr, kid) != NULL) {
 		(void)snprintf(err, errlen, "bad or duplicate kid '%s'", kid);
 		return (-1);
 	}
-	if (strcmp(alg, "HS256") == 0)
+	if (strcmp(alg, "HS256") == 0 && issuer == 0)
 		a = JWT_ALG_HS256;
 	else if (strcmp(alg, "RS256") == 0)
 		a = JWT_ALG_RS256;
@@ -69,24 +91,11 @@ xz_keyring_add_file(struct xz_keyring *kr, const char *kid, const char *alg,
 		    kid, alg);
 		return (-1);
 	}
-	if ((fp = fopen(path, "r")) == NULL) {
-		(void)snprintf(err, errlen, "key %s: cannot open %s: %s",
-		    kid, path, strerror(errno));
-		return (-1);
-	}
-	buf = calloc(1, KEYFILE_MAX + 1);
-	if (buf == NULL) {
-		(void)fclose(fp);
+	if ((buf = calloc(1, len + 1)) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	len = fread(buf, 1, KEYFILE_MAX + 1, fp);
-	(void)fclose(fp);
-	if (len > KEYFILE_MAX) {
-		free(buf);
-		(void)snprintf(err, errlen, "key %s: file too large", kid);
-		return (-1);
-	}
+	memcpy(buf, key, len);
 	if (a == JWT_ALG_HS256) {
 		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			buf[--len] = '\0';
@@ -101,7 +110,7 @@ xz_keyring_add_file(struct xz_keyring *kr, const char *kid, const char *alg,
 	    strstr((char *)buf, "PRIVATE") != NULL) {
 		free(buf);
 		(void)snprintf(err, errlen,
-		    "key %s: %s must hold a PEM public key only", kid, path);
+		    "key %s must be a PEM public key only", kid);
 		return (-1);
 	}
 	k = &kr->keys[kr->count++];
@@ -109,7 +118,83 @@ xz_keyring_add_file(struct xz_keyring *kr, const char *kid, const char *alg,
 	k->alg = a;
 	k->key = buf;
 	k->keylen = len;
+	k->issuer = issuer;
 	return (0);
+}
+
+int
+xz_keyring_load_issuers(struct xz_keyring *kr, const char *path, char *err,
+    size_t errlen)
+{
+	struct xz_jwk_entry	*ents;
+	struct xz_issuer	*is;
+	json_t			*arr, *o;
+	json_error_t		jerr;
+	unsigned char		*buf;
+	const char		*iss, *aud, *jwks;
+	size_t			len, i, n, k;
+	int			rc;
+
+	if ((buf = file_read(path, &len, err, errlen)) == NULL)
+		return (-1);
+	arr = json_loadb((char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (arr == NULL || !json_is_array(arr)) {
+		(void)snprintf(err, errlen, "%s: not a JSON array (%s)", path,
+		    arr == NULL ? jerr.text : "wrong type");
+		json_decref(arr);
+		return (-1);
+	}
+	rc = 0;
+	json_array_foreach(arr, i, o) {
+		iss = json_string_value(json_object_get(o, "issuer"));
+		aud = json_string_value(json_object_get(o, "audience"));
+		jwks = json_string_value(json_object_get(o, "jwks_file"));
+		if (iss == NULL || aud == NULL || jwks == NULL ||
+		    *iss == '\0' || *aud == '\0' ||
+		    strlen(iss) >= sizeof(is->issuer) ||
+		    strlen(aud) >= sizeof(is->audience)) {
+			(void)snprintf(err, errlen, "%s: issuer %zu needs "
+			    "issuer, audience and jwks_file", path, i);
+			rc = -1;
+			break;
+		}
+		for (k = 0; k < (size_t)kr->nissuers; k++) {
+			if (strcmp(kr->issuers[k].issuer, iss) == 0)
+				break;
+		}
+		if (k < (size_t)kr->nissuers ||
+		    kr->nissuers >= XZ_ISSUERS_MAX) {
+			(void)snprintf(err, errlen, "%s: issuer '%s' repeated "
+			    "or too many issuers", path, iss);
+			rc = -1;
+			break;
+		}
+		is = &kr->issuers[kr->nissuers];
+		issuer_defaults(is, iss, aud);
+		is->external = 1;
+		if (issuer_mapping(is, o, err, errlen) != 0 ||
+		    (buf = file_read(jwks, &len, err, errlen)) == NULL) {
+			rc = -1;
+			break;
+		}
+		rc = xz_jwks_parse((char *)buf, len, &ents, &n, err, errlen);
+		free(buf);
+		if (rc != 0)
+			break;
+		kr->nissuers++;
+		for (k = 0; k < n && rc == 0; k++) {
+			rc = xz_keyring_add_key(kr, kr->nissuers - 1,
+			    ents[k].kid, ents[k].alg,
+			    (unsigned char *)ents[k].pem, strlen(ents[k].pem),
+			    err, errlen);
+		}
+		xz_jwks_free(ents, n);
+		if (rc != 0)
+			break;
+	}
+	json_decref(arr);
+	return (rc);
 }
 
 int
@@ -237,7 +322,7 @@ xz_auth_verify(const struct xz_keyring *kr, const char *token, time_t now,
 	if (payload == NULL)
 		return (auth_fail(fail, "token_malformed",
 		    "the token claims are not a JSON object without duplicates"));
-	rc = auth_claims(kr, payload, now, c, fail);
+	rc = auth_claims(kr, &kr->issuers[key->issuer], payload, now, c, fail);
 	json_decref(payload);
 	return (rc);
 }
@@ -342,8 +427,8 @@ xz_claims_has_scope(const struct xz_claims *c, const char *scope)
 }
 
 static int
-auth_claims(const struct xz_keyring *kr, json_t *cl, time_t now,
-    struct xz_claims *c, struct xz_auth_fail *fail)
+auth_claims(const struct xz_keyring *kr, const struct xz_issuer *is,
+    json_t *cl, time_t now, struct xz_claims *c, struct xz_auth_fail *fail)
 {
 	json_t		*v;
 	const char	*s;
@@ -372,24 +457,29 @@ auth_claims(const struct xz_keyring *kr, json_t *cl, time_t now,
 			return (auth_fail(fail, "token_not_yet_valid",
 			    "the token was issued in the future"));
 	}
+	/* A key vouches only for its own issuer's tokens. */
 	s = json_string_value(json_object_get(cl, "iss"));
-	if (s == NULL || strcmp(s, kr->issuer) != 0)
+	if (s == NULL || strcmp(s, is->issuer) != 0)
 		return (auth_fail(fail, "token_issuer",
 		    "the token issuer is not trusted"));
-	if (!auth_audience_ok(json_object_get(cl, "aud"), kr->audience))
+	if (!auth_audience_ok(json_object_get(cl, "aud"), is->audience))
 		return (auth_fail(fail, "token_audience",
 		    "the token is not meant for this service"));
-	if (auth_copy_str(cl, "sub", c->sub, sizeof(c->sub), 1) != 0 ||
+	if (auth_copy_str(cl, is->claim_sub, c->sub, sizeof(c->sub), 1) != 0 ||
 	    auth_copy_str(cl, "jti", c->jti, sizeof(c->jti), 0) != 0 ||
-	    auth_copy_str(cl, "scope", c->scope, sizeof(c->scope), 0) != 0 ||
-	    auth_copy_str(cl, "county", c->county, sizeof(c->county), 0) != 0 ||
-	    auth_copy_str(cl, "township", c->township,
+	    (!is->external && auth_copy_str(cl, "scope", c->scope,
+	    sizeof(c->scope), 0) != 0) ||
+	    auth_copy_str(cl, is->claim_county, c->county,
+	    sizeof(c->county), 0) != 0 ||
+	    auth_copy_str(cl, is->claim_township, c->township,
 	    sizeof(c->township), 0) != 0 ||
-	    auth_copy_str(cl, "village", c->village, sizeof(c->village), 0) != 0)
+	    auth_copy_str(cl, is->claim_village, c->village,
+	    sizeof(c->village), 0) != 0)
 		return (auth_fail(fail, "token_claims",
 		    "a claim has the wrong type or length"));
 
-	c->role = xz_role_parse(json_string_value(json_object_get(cl, "role")));
+	c->role = auth_role(is,
+	    json_string_value(json_object_get(cl, is->claim_role)));
 	if (c->role == XZ_ROLE_NONE)
 		return (auth_fail(fail, "token_claims",
 		    "the token role is missing or unknown"));
@@ -412,7 +502,7 @@ auth_claims(const struct xz_keyring *kr, json_t *cl, time_t now,
 		if (auth_townships(json_object_get(cl, "townships"), c) != 0)
 			return (auth_fail(fail, "token_claims",
 			    "townships must be a list of the county's township codes"));
-	} else {
+	} else if (!is->external) {
 		if (json_object_get(cl, "townships") != NULL ||
 		    c->scope[0] != '\0')
 			return (auth_fail(fail, "token_claims",
@@ -516,6 +606,126 @@ auth_key(const struct xz_keyring *kr, const char *kid)
 			return (&kr->keys[i]);
 	}
 	return (NULL);
+}
+
+/*
+ * The role a token names.  External providers use their own values (when
+ * mapped) and never issue partner tokens: partners are the service's own
+ * clients.
+ */
+static enum xz_role
+auth_role(const struct xz_issuer *is, const char *v)
+{
+	enum xz_role	r;
+
+	if (v == NULL)
+		return (XZ_ROLE_NONE);
+	if (is->external && is->role_county[0] != '\0') {
+		if (strcmp(v, is->role_county) == 0)
+			return (XZ_ROLE_COUNTY);
+		if (strcmp(v, is->role_township) == 0)
+			return (XZ_ROLE_TOWNSHIP);
+		if (strcmp(v, is->role_village) == 0)
+			return (XZ_ROLE_VILLAGE);
+		return (XZ_ROLE_NONE);
+	}
+	r = xz_role_parse(v);
+	if (is->external && r == XZ_ROLE_PARTNER)
+		return (XZ_ROLE_NONE);
+	return (r);
+}
+
+static void
+issuer_defaults(struct xz_issuer *is, const char *issuer,
+    const char *audience)
+{
+	memset(is, 0, sizeof(*is));
+	(void)snprintf(is->issuer, sizeof(is->issuer), "%s", issuer);
+	(void)snprintf(is->audience, sizeof(is->audience), "%s", audience);
+	(void)snprintf(is->claim_sub, sizeof(is->claim_sub), "sub");
+	(void)snprintf(is->claim_role, sizeof(is->claim_role), "role");
+	(void)snprintf(is->claim_county, sizeof(is->claim_county), "county");
+	(void)snprintf(is->claim_township, sizeof(is->claim_township),
+	    "township");
+	(void)snprintf(is->claim_village, sizeof(is->claim_village),
+	    "village");
+}
+
+/* "claims" renames claims; "roles" gives all three role values or none. */
+static int
+issuer_mapping(struct xz_issuer *is, json_t *o, char *err, size_t errlen)
+{
+	static const char *const	names[] = { "sub", "role", "county",
+	    "township", "village" };
+	char				*dst[5], *rdst[3];
+	json_t				*m, *v;
+	const char			*key;
+	size_t				i;
+
+	dst[0] = is->claim_sub;
+	dst[1] = is->claim_role;
+	dst[2] = is->claim_county;
+	dst[3] = is->claim_township;
+	dst[4] = is->claim_village;
+	if ((m = json_object_get(o, "claims")) != NULL) {
+		json_object_foreach(m, key, v) {
+			for (i = 0; i < 5 && strcmp(names[i], key) != 0; i++)
+				;
+			if (i == 5 || !json_is_string(v) ||
+			    json_string_length(v) == 0 ||
+			    json_string_length(v) >= sizeof(is->claim_sub)) {
+				(void)snprintf(err, errlen, "issuer %s: bad "
+				    "claims mapping '%s'", is->issuer, key);
+				return (-1);
+			}
+			(void)snprintf(dst[i], sizeof(is->claim_sub), "%s",
+			    json_string_value(v));
+		}
+	}
+	rdst[0] = is->role_county;
+	rdst[1] = is->role_township;
+	rdst[2] = is->role_village;
+	if ((m = json_object_get(o, "roles")) != NULL) {
+		for (i = 0; i < 3; i++) {
+			v = json_object_get(m, names[i + 2]);
+			if (!json_is_string(v) || json_string_length(v) == 0 ||
+			    json_string_length(v) >= sizeof(is->role_county)) {
+				(void)snprintf(err, errlen, "issuer %s: roles "
+				    "needs county, township and village",
+				    is->issuer);
+				return (-1);
+			}
+			(void)snprintf(rdst[i], sizeof(is->role_county), "%s",
+			    json_string_value(v));
+		}
+	}
+	return (0);
+}
+
+static unsigned char *
+file_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE		*fp;
+	unsigned char	*buf;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		(void)snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	if ((buf = calloc(1, KEYFILE_MAX + 1)) == NULL) {
+		(void)fclose(fp);
+		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	*len = fread(buf, 1, KEYFILE_MAX + 1, fp);
+	(void)fclose(fp);
+	if (*len > KEYFILE_MAX) {
+		free(buf);
+		(void)snprintf(err, errlen, "%s is too large", path);
+		return (NULL);
+	}
+	return (buf);
 }
 
 static int

@@ -16,7 +16,8 @@
 #include <jwt.h>
 
 #define XZ_TOKEN_MAX		8192
-#define XZ_KEYS_MAX		8
+#define XZ_KEYS_MAX		32
+#define XZ_ISSUERS_MAX		8
 #define XZ_LEEWAY_MAX		60
 #define XZ_GRANTS_MAX		1024
 
@@ -28,19 +29,40 @@ enum xz_role {
 	XZ_ROLE_PARTNER = 0x08,
 };
 
+/*
+ * A trusted issuer.  Issuer 0 is the service's own (standard claim names,
+ * the only one that may issue partner tokens); the others are external
+ * identity providers whose claim names and role values are mapped.  A key
+ * belongs to one issuer and verifies only tokens whose iss is that issuer.
+ */
+struct xz_issuer {
+	char		issuer[256];
+	char		audience[128];
+	int		external;
+	char		claim_sub[64];
+	char		claim_role[64];
+	char		claim_county[64];
+	char		claim_township[64];
+	char		claim_village[64];
+	char		role_county[64];	/* the provider's role values */
+	char		role_township[64];
+	char		role_village[64];
+};
+
 struct xz_key {
 	char		kid[64];
 	jwt_alg_t	alg;
 	unsigned char	*key;		/* owned by the keyring */
 	size_t		keylen;
+	int		issuer;		/* index into issuers */
 };
 
 struct xz_keyring {
-	struct xz_key	keys[XZ_KEYS_MAX];
-	int		count;
-	char		issuer[128];
-	char		audience[128];
-	long		leeway;		/* seconds, at most XZ_LEEWAY_MAX */
+	struct xz_key		keys[XZ_KEYS_MAX];
+	int			count;
+	struct xz_issuer	issuers[XZ_ISSUERS_MAX];
+	int			nissuers;
+	long			leeway;	/* seconds, at most XZ_LEEWAY_MAX */
 };
 
 /* Verified claims of one request, copied out of the token. */
@@ -71,6 +93,19 @@ void	xz_keyring_init(struct xz_keyring *, const char *issuer,
  */
 int	xz_keyring_add_file(struct xz_keyring *, const char *kid,
 	    const char *alg, const char *path, char *err, size_t errlen);
+/* Adds a key of issuer (an index) from memory; the key is copied. */
+int	xz_keyring_add_key(struct xz_keyring *, int issuer, const char *kid,
+	    const char *alg, const unsigned char *key, size_t len, char *err,
+	    size_t errlen);
+/*
+ * Adds the external issuers described by a JSON file: an array of
+ * {"issuer", "audience", "jwks_file", "claims": {"sub", "role", "county",
+ * "township", "village"}, "roles": {"county", "township", "village"}};
+ * only "issuer", "audience" and "jwks_file" are required.  Relative
+ * jwks_file paths are relative to the working directory.
+ */
+int	xz_keyring_load_issuers(struct xz_keyring *, const char *path,
+	    char *err, size_t errlen);
 /* Parses "kid:alg:path[,kid:alg:path...]" and adds every key. */
 int	xz_keyring_load_spec(struct xz_keyring *, const char *spec,
 	    char *err, size_t errlen);

@@ -11,8 +11,11 @@
 #include <time.h>
 
 #include <jwt.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include "xiangzhi/auth.h"
 #include "xiangzhi/core.h"
@@ -31,6 +34,7 @@ static char	*file_slurp(const char *, size_t *);
 static int	verify(const char *, struct xz_claims *, const char **);
 static void	expect_fail(const char *, const char *, const char *);
 static char	*sign_lib(jwt_alg_t, const char *, const char *);
+static char	*sign_raw(const char *, const char *, const char *);
 
 void
 test_auth(void)
@@ -257,6 +261,76 @@ test_auth(void)
 		xz_auth_cache_clear(&ac);
 	}
 
+	/* External identity providers (conf/dev-issuers.json). */
+	{
+		struct xz_keyring	k2;
+		struct xz_auth_fail	f;
+		char			*idp, *own, c1[512];
+
+		xz_keyring_init(&k2, "xiangzhi-dev", "xiangzhi", 30);
+		ok(xz_keyring_load_spec(&k2, "dev-hs256:HS256:" KEYS
+		    "hs256.key,dev-es256:ES256:" KEYS "es256.pub.pem", err,
+		    sizeof(err)) == 0 && xz_keyring_load_issuers(&k2,
+		    "conf/dev-issuers.json", err, sizeof(err)) == 0 &&
+		    k2.nissuers == 2 && k2.count == 3,
+		    "the development issuers file loads (%s)", err);
+		(void)snprintf(c1, sizeof(c1), "{\"iss\":"
+		    "\"https://sso.dev.invalid/realms/county\",\"aud\":"
+		    "[\"account\",\"xiangzhi\"],\"exp\":%ld,"
+		    "\"preferred_username\":\"li.ming\","
+		    "\"xz_role\":\"township_officer\",\"xz_county\":"
+		    "\"330599\",\"xz_township\":\"330599100\","
+		    "\"scope\":\"openid profile\"}", now + 600);
+		idp = sign_raw(KEYS "idp-es256.pem", "dev-idp-es256", c1);
+		ok(idp != NULL && xz_auth_verify(&k2, idp, now, &c, &f) == 0 &&
+		    c.role == XZ_ROLE_TOWNSHIP &&
+		    strcmp(c.township, "330599100") == 0 &&
+		    strcmp(c.sub, "li.ming") == 0 && c.scope[0] == '\0',
+		    "a provider token with mapped claims is accepted (%s)",
+		    f.code);
+		free(idp);
+		/* The provider's key cannot vouch for the service's issuer. */
+		body = claims("\"role\":\"county\",\"county\":\"330599\"",
+		    NULL);
+		own = sign_raw(KEYS "idp-es256.pem", "dev-idp-es256", body);
+		ok(xz_auth_verify(&k2, own, now, &c, &f) != 0 &&
+		    strcmp(f.code, "token_issuer") == 0,
+		    "a provider key signing a token as the service is refused");
+		free(own);
+		free(body);
+		/* Nor the service's key for the provider. */
+		own = sign_raw(KEYS "es256.pem", "dev-es256", c1);
+		ok(xz_auth_verify(&k2, own, now, &c, &f) != 0 &&
+		    strcmp(f.code, "token_issuer") == 0,
+		    "the service key signing as the provider is refused");
+		free(own);
+		(void)snprintf(c1, sizeof(c1), "{\"iss\":"
+		    "\"https://sso.dev.invalid/realms/county\",\"aud\":"
+		    "\"xiangzhi\",\"exp\":%ld,\"preferred_username\":\"x\","
+		    "\"xz_role\":\"partner\",\"xz_county\":\"330599\"}",
+		    now + 600);
+		idp = sign_raw(KEYS "idp-es256.pem", "dev-idp-es256", c1);
+		ok(xz_auth_verify(&k2, idp, now, &c, &f) != 0 &&
+		    strcmp(f.code, "token_claims") == 0,
+		    "a provider cannot issue partner tokens (unmapped role)");
+		free(idp);
+		(void)snprintf(c1, sizeof(c1), "{\"iss\":"
+		    "\"https://sso.dev.invalid/realms/county\",\"aud\":"
+		    "\"xiangzhi\",\"exp\":%ld,\"preferred_username\":\"x\","
+		    "\"xz_role\":\"village_committee\",\"xz_county\":"
+		    "\"330599\",\"xz_township\":\"330599100\"}", now + 600);
+		idp = sign_raw(KEYS "idp-es256.pem", "dev-idp-es256", c1);
+		ok(xz_auth_verify(&k2, idp, now, &c, &f) != 0 &&
+		    strcmp(f.code, "token_claims") == 0,
+		    "provider claims obey the same role rules (no village)");
+		free(idp);
+		ok(xz_keyring_load_issuers(&k2, KEYS "README.md", err,
+		    sizeof(err)) != 0, "a malformed issuers file is refused");
+		ok(xz_keyring_load_issuers(&k2, "conf/dev-issuers.json", err,
+		    sizeof(err)) != 0, "an issuer cannot be added twice");
+		xz_keyring_free(&k2);
+	}
+
 	/* Shape. */
 	ok(verify("abc.def", &c, &code) != 0 &&
 	    strcmp(code, "token_malformed") == 0, "two segments");
@@ -364,6 +438,60 @@ sign_lib(jwt_alg_t alg, const char *keyfile, const char *kid)
 	jwt_free(jwt);
 	free(key);
 	return (tok);
+}
+
+/* ES256 over exactly these claims (libjwt 1.10 cannot sign raw JSON). */
+static char *
+sign_raw(const char *keyfile, const char *kid, const char *payload)
+{
+	unsigned char	der[128], sig[64], *p;
+	EVP_PKEY	*pk;
+	EVP_MD_CTX	*md;
+	ECDSA_SIG	*es;
+	const BIGNUM	*r, *s;
+	FILE		*fp;
+	char		hdr[128], *t, *o;
+	size_t		hl, pl, dl, cap;
+	const unsigned char *dp;
+
+	if ((fp = fopen(keyfile, "r")) == NULL)
+		return (NULL);
+	pk = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	(void)fclose(fp);
+	if (pk == NULL)
+		return (NULL);
+	(void)snprintf(hdr, sizeof(hdr),
+	    "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}", kid);
+	hl = strlen(hdr);
+	pl = strlen(payload);
+	cap = (hl + pl) * 2 + 200;
+	t = malloc(cap);
+	o = t + xz_b64url_encode((const unsigned char *)hdr, hl, t);
+	*o++ = '.';
+	o += xz_b64url_encode((const unsigned char *)payload, pl, o);
+	md = EVP_MD_CTX_new();
+	dl = sizeof(der);
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1 ||
+	    EVP_DigestSign(md, der, &dl, (unsigned char *)t,
+	    (size_t)(o - t)) != 1) {
+		EVP_MD_CTX_free(md);
+		EVP_PKEY_free(pk);
+		free(t);
+		return (NULL);
+	}
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	/* DER ECDSA-Sig-Value to the JOSE form r || s. */
+	dp = der;
+	es = d2i_ECDSA_SIG(NULL, &dp, (long)dl);
+	ECDSA_SIG_get0(es, &r, &s);
+	p = sig;
+	(void)BN_bn2binpad(r, p, 32);
+	(void)BN_bn2binpad(s, p + 32, 32);
+	ECDSA_SIG_free(es);
+	*o++ = '.';
+	(void)xz_b64url_encode(sig, sizeof(sig), o);
+	return (t);
 }
 
 static char *
