@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,12 @@ kore_parent_configure(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	/*
+	 * No module reload: SIGHUP would reset every static (keys, pool,
+	 * metrics) under live connections whose handlers live in this module.
+	 * Restart the service instead.  Workers inherit the disposition.
+	 */
+	(void)signal(SIGHUP, SIG_IGN);
 	xz_keyring_init(&xz_config.keyring,
 	    env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
 	    env_or("XZ_JWT_AUDIENCE", "xiangzhi"),
@@ -86,6 +93,7 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	(void)signal(SIGHUP, SIG_IGN);
 	xz_config.auth_cache = kore_calloc(1, sizeof(*xz_config.auth_cache));
 	xz_db_init(xz_config.conninfo, xz_config.pool_size);
 	xz_db_register(&ready_stmt);

@@ -152,7 +152,7 @@ create policy counties_read on counties for select
     using (code = (select xz.claim('county')));
 
 -- A partner's grant: NULL claim 'townships' never matches; '*' is the whole
--- county (set by the service only when the token carries no list).
+-- county (the token must say so explicitly).
 create policy townships_read on townships for select
     using (county_code = (select xz.claim('county')) and (
 	(select xz.claim('role')) = 'county' or

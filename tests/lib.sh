@@ -58,6 +58,9 @@ start_service()
 	stage_runtime "$1/rt" "$3"
 	kore_conf "$1/kore.conf" "$2" "$1/rt/xiangzhi.so"
 	preload=${4:-}
+	rm -f "$1/kore.pgid"
+	# Its own session and process group: stop_service signals all of it
+	# (Kore's workers rename themselves and outlive a killed parent).
 	(
 		cd "$1/rt"
 		# The development identity provider (conf/dev-issuers.json).
@@ -65,12 +68,29 @@ start_service()
 		export ASAN_OPTIONS="detect_leaks=0:log_path=$1/asan"
 		export UBSAN_OPTIONS="print_stacktrace=1:log_path=$1/ubsan"
 		[ -z "$preload" ] || export LD_PRELOAD="$preload"
-		as_runuser stdbuf -oL kore -c "$1/kore.conf" -f -n -r
+		exec setsid sh -c 'echo $$ >"$0"; exec "$@"' "$1/kore.pgid" \
+		    "$root/app/admin/pgcluster.sh" exec \
+		    stdbuf -oL kore -c "$1/kore.conf" -f -n -r
 	) >"$1/kore.log" 2>&1 &
-	echo $! >"$1/kore.pid"
 	i=0
-	until curl -sf "http://127.0.0.1:$2/healthz" >/dev/null 2>&1; do
+	while :; do
 		i=$((i + 1))
+		if [ -s "$1/kore.pgid" ] &&
+		    ! kill -0 "-$(cat "$1/kore.pgid")" 2>/dev/null; then
+			echo "the service exited; its log:" >&2
+			tail -30 "$1/kore.log" >&2
+			return 1
+		fi
+		if grep -q "bind()" "$1/kore.log" 2>/dev/null; then
+			echo "the service could not bind port $2" >&2
+			stop_service "$1"
+			return 1
+		fi
+		# Ours is up when it says it bound the port and /healthz answers.
+		if grep -q "serving http on 127.0.0.1:$2" "$1/kore.log" &&
+		    curl -sf "http://127.0.0.1:$2/healthz" >/dev/null 2>&1; then
+			return 0
+		fi
 		if [ $i -gt 100 ]; then
 			echo "the service did not start; its log:" >&2
 			tail -30 "$1/kore.log" >&2
@@ -80,32 +100,19 @@ start_service()
 	done
 }
 
-any_alive()
-{
-	for p in "$@"; do
-		kill -0 "$p" 2>/dev/null && return 0
-	done
-	return 1
-}
-
 stop_service()
 {
-	[ -f "$1/kore.pid" ] || return 0
-	# Kore's workers rename themselves ("kore [wrk 1]"): find them by parent.
-	main=$(pgrep -f "kore -c $1/kore.conf" 2>/dev/null | tr '\n' ' ')
-	kids=""
-	for m in $main; do
-		kids="$kids $(pgrep -P "$m" 2>/dev/null | tr '\n' ' ')"
-	done
-	[ -z "$main$kids" ] || kill -TERM $main $kids 2>/dev/null || true
+	[ -s "$1/kore.pgid" ] || return 0
+	pg=$(cat "$1/kore.pgid")
+	kill -TERM "-$pg" 2>/dev/null || true
 	i=0
-	while [ $i -lt 50 ] && any_alive $main $kids; do
+	while [ $i -lt 50 ] && kill -0 "-$pg" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	# Sanitizer builds can hang in exit handlers: make sure all are gone.
-	[ -z "$main$kids" ] || kill -KILL $main $kids 2>/dev/null || true
-	rm -f "$1/kore.pid"
+	kill -KILL "-$pg" 2>/dev/null || true
+	rm -f "$1/kore.pgid"
 }
 
 prepare_dir()

@@ -81,7 +81,7 @@ usage(void)
 	    "       xiangzhi-admin token mint --role county|township|village|"
 	    "partner\n"
 	    "           [--county C] [--township T] [--village V] [--scope S]\n"
-	    "           [--townships T1,T2] [--sub S] [--ttl SECONDS]\n"
+	    "           [--townships T1,T2|*] [--sub S] [--ttl SECONDS]\n"
 	    "       xiangzhi-admin routes\n"
 	    "environment: XZ_OWNER_URL, XZ_JWT_ISSUER, XZ_JWT_AUDIENCE,\n"
 	    "             XZ_DEV_KEY_FILE, XZ_DEV_KEY_ID\n");
@@ -257,7 +257,9 @@ cmd_token(int argc, char **argv)
 	if (township != NULL && county == NULL)
 		county = strndup(township, XZ_LEVEL_COUNTY);
 	scope = opt(argc, argv, "--scope", NULL);
-	grants = opt(argc, argv, "--townships", NULL);
+	/* A partner token names its grant: the whole county unless told. */
+	grants = opt(argc, argv, "--townships",
+	    strcmp(role, "partner") == 0 ? "*" : NULL);
 	sub = opt(argc, argv, "--sub", "dev-user");
 	ttl = atol(opt(argc, argv, "--ttl", "3600"));
 	keyfile = getenv("XZ_DEV_KEY_FILE") ? getenv("XZ_DEV_KEY_FILE") :
@@ -296,7 +298,9 @@ cmd_token(int argc, char **argv)
 		(void)jwt_add_grant(jwt, "village", village);
 	if (scope != NULL)
 		(void)jwt_add_grant(jwt, "scope", scope);
-	if (grants != NULL) {
+	if (grants != NULL && strcmp(grants, "*") == 0) {
+		(void)jwt_add_grant(jwt, "townships", "*");
+	} else if (grants != NULL) {
 		arr = json_array();
 		copy = strdup(grants);
 		for (t = strtok_r(copy, ",", &save); t != NULL;

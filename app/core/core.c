@@ -21,6 +21,7 @@ static int	b64url_value(unsigned char);
 static long	utf8_scan(const char *, size_t, int, long *);
 static long	utf8_first_invalid(const char *, size_t);
 static void	json_member_at(const char *, size_t, char *, size_t);
+static void	utf8_repair(char *);
 static void	json_pointer_escape(const char *, char *, size_t);
 static int	validate_field(json_t *, const struct xz_field *,
 		    struct xz_errors *);
@@ -154,7 +155,7 @@ json_member_at(const char *buf, size_t pos, char *out, size_t outlen)
 				    buf[start] == '\t' || buf[start] == '\n' ||
 				    buf[start] == '\r'))
 					start++;
-				if (start < pos + 1 && buf[start] == ':' &&
+				if (start < pos && buf[start] == ':' &&
 				    klen < sizeof(key)) {
 					memcpy(key, buf + i - klen, klen);
 					key[klen] = '\0';
@@ -251,6 +252,26 @@ xz_errors_add(struct xz_errors *errs, int is_param, const char *where,
 	va_start(ap, fmt);
 	(void)vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	/* Client bytes, maybe cut mid-character: keep them valid UTF-8. */
+	utf8_repair(e->where);
+	utf8_repair(e->message);
+}
+
+/* Replaces each byte that does not start a valid sequence with '?'. */
+static void
+utf8_repair(char *s)
+{
+	size_t		len, i;
+	long		bad, count;
+
+	len = strlen(s);
+	for (i = 0; i < len; ) {
+		bad = utf8_scan(s + i, len - i, 1, &count);
+		if (bad < 0)
+			break;
+		i += (size_t)bad;
+		s[i++] = '?';
+	}
 }
 
 json_t *

@@ -43,7 +43,9 @@ struct xz_conn {
 	u_int64_t		started;	/* when the head was sent */
 };
 
+static struct xz_conn *db_pick(int *);
 static void	db_dispatch(struct xz_tx *);
+static void	db_drain(void);
 static int	db_connect(struct xz_conn *);
 static void	db_send(struct xz_conn *, struct xz_tx *);
 static void	db_handle(void *, int);
@@ -211,17 +213,18 @@ xz_db_unavailable(void)
 }
 
 /*
- * Give tx a connection now (an idle one, else a new one, else the least
- * loaded one with room in its pipeline), or queue it, or refuse it quickly.
+ * A connection with room for one more transaction: an idle one, else a new
+ * one (unless the database refused us moments ago), else the least loaded
+ * one with room in its pipeline.  *up tells whether any is up at all.
  */
-static void
-db_dispatch(struct xz_tx *tx)
+static struct xz_conn *
+db_pick(int *up)
 {
 	struct xz_conn	*c, *down, *least;
-	int		i, up;
+	int		i;
 
 	down = least = NULL;
-	up = 0;
+	*up = 0;
 	for (i = 0; i < pool_size; i++) {
 		c = &pool[i];
 		if (c->state == CONN_DOWN) {
@@ -229,23 +232,30 @@ db_dispatch(struct xz_tx *tx)
 				down = c;
 			continue;
 		}
-		up++;
-		if (c->inflight == 0) {
-			db_send(c, tx);
-			return;
-		}
+		(*up)++;
+		if (c->inflight == 0)
+			return (c);
 		if (c->inflight < DB_INFLIGHT_MAX &&
 		    (least == NULL || c->inflight < least->inflight))
 			least = c;
 	}
-	if (down != NULL && kore_time_ms() >= down_until) {
-		if (db_connect(down) == 0) {
-			db_send(down, tx);
-			return;
-		}
+	if (down != NULL && kore_time_ms() >= down_until &&
+	    db_connect(down) == 0) {
+		(*up)++;
+		return (down);
 	}
-	if (least != NULL) {
-		db_send(least, tx);
+	return (least);
+}
+
+/* Give tx a connection now, or queue it, or refuse it quickly. */
+static void
+db_dispatch(struct xz_tx *tx)
+{
+	struct xz_conn	*c;
+	int		up;
+
+	if ((c = db_pick(&up)) != NULL) {
+		db_send(c, tx);
 		return;
 	}
 	if (up == 0 || wait_len >= DB_QUEUE_MAX) {
@@ -254,12 +264,41 @@ db_dispatch(struct xz_tx *tx)
 		return;
 	}
 	tx->next = NULL;
+	tx->queued_at = kore_time_ms();
 	if (wait_tail != NULL)
 		wait_tail->next = tx;
 	else
 		wait_head = tx;
 	wait_tail = tx;
 	wait_len++;
+}
+
+/*
+ * Moves waiting transactions onto connections with room; when no
+ * connection is up, or one has waited too long, it is answered 503.
+ */
+static void
+db_drain(void)
+{
+	struct xz_conn	*c;
+	struct xz_tx	*tx;
+	int		up;
+
+	while ((tx = wait_head) != NULL) {
+		c = db_pick(&up);
+		if (c == NULL && up > 0 &&
+		    kore_time_ms() - tx->queued_at <= DB_TIMEOUT_MS)
+			break;
+		wait_head = tx->next;
+		if (wait_head == NULL)
+			wait_tail = NULL;
+		wait_len--;
+		tx->next = NULL;
+		if (c != NULL)
+			db_send(c, tx);
+		else
+			db_finish(tx, XZ_TX_UNAVAILABLE);
+	}
 }
 
 static int
@@ -469,7 +508,7 @@ db_result(struct xz_tx *tx, PGresult *res)
 static void
 db_complete(struct xz_conn *c)
 {
-	struct xz_tx	*tx = c->head, *next;
+	struct xz_tx	*tx = c->head;
 
 	c->head = tx->next;
 	if (c->head == NULL)
@@ -479,14 +518,7 @@ db_complete(struct xz_conn *c)
 	tx->conn = NULL;
 	tx->next = NULL;
 	db_finish(tx, tx->failed >= 0 ? XZ_TX_SQL_ERROR : XZ_TX_OK);
-
-	if (c->pg != NULL && (next = wait_head) != NULL) {
-		wait_head = next->next;
-		if (wait_head == NULL)
-			wait_tail = NULL;
-		wait_len--;
-		db_send(c, next);
-	}
+	db_drain();
 }
 
 static void
@@ -524,6 +556,7 @@ db_fail(struct xz_conn *c, const char *why)
 		}
 		db_finish(tx, XZ_TX_UNAVAILABLE);
 	}
+	db_drain();
 }
 
 static void
@@ -583,4 +616,5 @@ db_timer(void *arg, u_int64_t now)
 			db_fail(&pool[i], "timed out");
 		}
 	}
+	db_drain();
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
 
 #include "xiangzhi/auth.h"
 #include "xiangzhi/core.h"
@@ -348,7 +349,8 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
 	}
 	e = &ac->slots[h % XZ_AUTH_CACHE_SLOTS];
 	if (e->token != NULL && e->len == len &&
-	    memcmp(e->token, token, len) == 0 && (long long)now <= e->until &&
+	    CRYPTO_memcmp(e->token, token, len) == 0 &&
+	    (long long)now <= e->until &&
 	    e->claims.exp >= (long long)now - kr->leeway) {
 		ac->hits++;
 		*c = e->claims;
@@ -501,7 +503,8 @@ auth_claims(const struct xz_keyring *kr, const struct xz_issuer *is,
 	if (c->role == XZ_ROLE_PARTNER) {
 		if (auth_townships(json_object_get(cl, "townships"), c) != 0)
 			return (auth_fail(fail, "token_claims",
-			    "townships must be a list of the county's township codes"));
+			    "townships must be \"*\" or a list of the "
+			    "county's township codes"));
 	} else if (!is->external) {
 		if (json_object_get(cl, "townships") != NULL ||
 		    c->scope[0] != '\0')
@@ -511,7 +514,10 @@ auth_claims(const struct xz_keyring *kr, const struct xz_issuer *is,
 	return (0);
 }
 
-/* Partners: no list means the whole county ("*"); a list is joined by ','. */
+/*
+ * Partners must say what they may see: "*" (the whole county) or a list
+ * of the county's township codes, joined by ','.  No claim is no grant.
+ */
 static int
 auth_townships(json_t *v, struct xz_claims *c)
 {
@@ -519,10 +525,12 @@ auth_townships(json_t *v, struct xz_claims *c)
 	size_t		i, off;
 	const char	*s;
 
-	if (v == NULL) {
+	if (json_is_string(v) && strcmp(json_string_value(v), "*") == 0) {
 		(void)snprintf(c->townships, sizeof(c->townships), "*");
 		return (0);
 	}
+	if (v == NULL)
+		return (-1);
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) * 10 >= sizeof(c->townships))
 		return (-1);

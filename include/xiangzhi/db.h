@@ -16,6 +16,8 @@
 #ifndef XIANGZHI_DB_H
 #define XIANGZHI_DB_H
 
+#include <sys/types.h>
+
 #include <libpq-fe.h>
 
 #include "xiangzhi/auth.h"
@@ -60,6 +62,7 @@ struct xz_tx {
 	char			sqlstate[6];
 	struct xz_conn		*conn;
 	struct xz_tx		*next;		/* wait queue or pipeline */
+	u_int64_t		queued_at;	/* ms, while in the wait queue */
 };
 
 /* Called once per worker; conninfo is a libpq connection string. */

@@ -475,6 +475,14 @@ test('auth: a partner townships list that is empty or not a list -> 401 ' +
 	}
 });
 
+test('auth: a partner token without townships (no grant) -> 401 ' +
+    'token_claims', async () => {
+	for (const extra of [{}, { townships: 'all' }, { townships: null }]) {
+		await refused(await get(tokenFor('partner', { county: f.county,
+		    scope: 'org:read' }, extra)), 'token_claims');
+	}
+});
+
 test('auth: scope on a non-partner token -> 401 token_claims', async () => {
 	await refused(await get(tokenFor('county', { county: f.county,
 	    scope: 'org:read' })), 'token_claims');
@@ -497,7 +505,7 @@ test('auth: a NUL inside a claim string -> 401', async () => {
 test('auth: a scope that only contains org:read as a substring -> 403 ' +
     'insufficient_scope', async () => {
 	const res = await get(tokenFor('partner', { county: f.county,
-	    scope: 'org:readwrite xorg:read' }));
+	    scope: 'org:readwrite xorg:read', townships: '*' }));
 	expectProblem(res, 403, 'insufficient_scope');
 });
 

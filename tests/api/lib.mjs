@@ -492,7 +492,7 @@ export function callers()
 		},
 		partner: {
 			token: () => tokenFor('partner', { county: f.county,
-			    scope: 'org:read' }),
+			    scope: 'org:read', townships: '*' }),
 			tenants: { own, foreign: otherCounty },
 		},
 		partner_granted: {
@@ -502,7 +502,7 @@ export function callers()
 		},
 		partner_noscope: {
 			token: () => tokenFor('partner', { county: f.county,
-			    scope: 'stats:read' }),
+			    scope: 'stats:read', townships: '*' }),
 			tenants: { own, foreign: otherCounty },
 		},
 	};

@@ -234,6 +234,23 @@ test_auth(void)
 	    "\"scope\":\"org:read\"", NULL);
 	expect_fail(NULL, body, "token_claims");
 	free(body);
+	/* Partners fail closed: no townships claim is no grant. */
+	body = claims("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\",\"townships\":\"all\"", NULL);
+	expect_fail(NULL, body, "token_claims");
+	free(body);
+	body = claims("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\",\"townships\":\"*\"", NULL);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body, secret,
+	    secret_len);
+	ok(verify(t, &c, &code) == 0 && strcmp(c.townships, "*") == 0,
+	    "a partner granted \"*\" sees the whole county");
+	free(t);
+	free(body);
 
 	/* The verification cache: hits skip the signature, never expiry. */
 	{

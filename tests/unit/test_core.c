@@ -2,6 +2,7 @@
  * Unit tests: codes, UTF-8, base64url, strict JSON and field validation.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "xiangzhi/core.h"
@@ -141,6 +142,31 @@ test_json(void)
 	o = xz_json_parse_object("{\"a\":1}", 7, &e);
 	ok(o != NULL && e.count == 0, "a plain object parses");
 	json_decref(o);
+
+	{
+		char	*exact;
+		json_t	*arr;
+
+		/* A body cut short: no read past its last byte (ASan). */
+		exact = malloc(4);
+		memcpy(exact, "{\"a\"", 4);
+		memset(&e, 0, sizeof(e));
+		o = xz_json_parse_object(exact, 4, &e);
+		ok(o == NULL && e.count == 1, "a truncated body is refused");
+		free(exact);
+
+		/* Client bytes in an error stay valid UTF-8 (never dropped). */
+		memset(&e, 0, sizeof(e));
+		xz_errors_add(&e, 1, "\xff\xe4\xb8", "unknown_parameter",
+		    "'%s' is not a parameter", "\xe4\xb8\xad\xe4");
+		arr = xz_errors_json(&e);
+		ok(json_array_size(arr) == 1 &&
+		    strcmp(e.list[0].where, "???") == 0 &&
+		    strcmp(e.list[0].message,
+		    "'\xe4\xb8\xad?' is not a parameter") == 0,
+		    "invalid or cut UTF-8 in an error becomes '?'");
+		json_decref(arr);
+	}
 }
 
 static void
