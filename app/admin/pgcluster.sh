@@ -91,8 +91,9 @@ start()
 
 bootstrap()
 {
-	superpsql -d postgres <<EOF
-do \$\$
+	# Passwords travel as psql variables, quoted by psql (:'name').
+	superpsql -d postgres -v owner_pw="$OWNER_PW" -v app_pw="$APP_PW" <<'EOF'
+do $$
 begin
 	if not exists (select from pg_roles where rolname = 'xiangzhi_owner') then
 		create role xiangzhi_owner login bypassrls;
@@ -102,9 +103,9 @@ begin
 		    nocreatedb nocreaterole noinherit;
 	end if;
 end
-\$\$;
-alter role xiangzhi_owner password '$OWNER_PW';
-alter role xiangzhi_app password '$APP_PW';
+$$;
+alter role xiangzhi_owner password :'owner_pw';
+alter role xiangzhi_app password :'app_pw';
 alter role xiangzhi_app set statement_timeout = '5s';
 alter role xiangzhi_app set idle_in_transaction_session_timeout = '10s';
 alter role xiangzhi_app set timezone = 'Asia/Shanghai';

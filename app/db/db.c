@@ -17,7 +17,8 @@
 
 #include "xiangzhi/db.h"
 
-#define DB_BACKOFF_MS		250
+#define DB_BACKOFF_MS		250	/* first wait after a failed connect */
+#define DB_BACKOFF_MAX_MS	4000	/* doubling up to this */
 #define DB_QUEUE_MAX		2048
 #define DB_TIMEOUT_MS		10000
 #define DB_INFLIGHT_MAX		4	/* transactions pipelined per connection */
@@ -48,6 +49,7 @@ static void	db_dispatch(struct xz_tx *);
 static void	db_drain(void);
 static int	db_connect(struct xz_conn *);
 static void	db_send(struct xz_conn *, struct xz_tx *);
+static void	db_backoff(void);
 static void	db_handle(void *, int);
 static void	db_read(struct xz_conn *);
 static void	db_result(struct xz_tx *, PGresult *);
@@ -80,6 +82,7 @@ static struct xz_stmt	*stmts[XZ_STMTS_MAX];
 static struct xz_tx	*wait_head, *wait_tail;
 static int		wait_len;
 static u_int64_t	down_until;
+static u_int64_t	backoff_ms = DB_BACKOFF_MS;
 static unsigned long	stat_errors, stat_unavailable;
 
 void
@@ -324,7 +327,7 @@ db_connect(struct xz_conn *c)
 			PQfinish(c->pg);
 		}
 		c->pg = NULL;
-		down_until = kore_time_ms() + DB_BACKOFF_MS;
+		db_backoff();
 		return (-1);
 	}
 	/* Every statement is prepared once per connection, up front. */
@@ -340,7 +343,7 @@ db_connect(struct xz_conn *c)
 		if (!ok) {
 			PQfinish(c->pg);
 			c->pg = NULL;
-			down_until = kore_time_ms() + DB_BACKOFF_MS;
+			db_backoff();
 			return (-1);
 		}
 	}
@@ -351,12 +354,26 @@ db_connect(struct xz_conn *c)
 		return (-1);
 	}
 	down_until = 0;
+	backoff_ms = DB_BACKOFF_MS;
 	c->flushing = 0;
 	c->inflight = 0;
 	c->head = c->tail = NULL;
 	c->state = CONN_UP;
 	kore_platform_event_level_read(PQsocket(c->pg), c);
 	return (0);
+}
+
+/*
+ * Connecting blocks the worker (up to connect_timeout when the server's
+ * host drops packets): after each failure wait twice as long, so a dead
+ * database costs a worker little while requests get 503 at once.
+ */
+static void
+db_backoff(void)
+{
+	down_until = kore_time_ms() + backoff_ms;
+	if (backoff_ms < DB_BACKOFF_MAX_MS)
+		backoff_ms *= 2;
 }
 
 static void
