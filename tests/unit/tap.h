@@ -4,7 +4,10 @@
 #ifndef XIANGZHI_TAP_H
 #define XIANGZHI_TAP_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include <jwt.h>
 
 extern int	tap_n, tap_failed;
 
@@ -23,6 +26,10 @@ extern int	tap_n, tap_failed;
 		printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__,	\
 		    #cond);						\
 } while (0)
+
+/* tests/unit/util.c */
+char	*tu_slurp(const char *, size_t *);
+char	*tu_sign(jwt_alg_t, const char *, const char *, long);
 
 void	test_core(void);
 void	test_auth(void);

@@ -30,10 +30,8 @@ static long			now;
 
 static char	*hs256(const char *, const char *, const char *, size_t);
 static char	*claims(const char *, const char *);
-static char	*file_slurp(const char *, size_t *);
 static int	verify(const char *, struct xz_claims *, const char **);
 static void	expect_fail(const char *, const char *, const char *);
-static char	*sign_lib(jwt_alg_t, const char *, const char *);
 static char	*sign_raw(const char *, const char *, const char *);
 
 void
@@ -51,7 +49,7 @@ test_auth(void)
 	    "dev-rs256:RS256:" KEYS "rs256.pub.pem,"
 	    "dev-es256:ES256:" KEYS "es256.pub.pem", err, sizeof(err)) == 0,
 	    "the development keyring loads (%s)", err);
-	t = file_slurp(KEYS "hs256.key", &secret_len);
+	t = tu_slurp(KEYS "hs256.key", &secret_len);
 	while (secret_len > 0 && t[secret_len - 1] == '\n')
 		secret_len--;
 	memcpy(secret, t, secret_len);
@@ -82,11 +80,11 @@ test_auth(void)
 	    strcmp(c.county, "330599") == 0, "a county HS256 token verifies");
 	free(t);
 
-	t = sign_lib(JWT_ALG_RS256, KEYS "rs256.pem", "dev-rs256");
+	t = tu_sign(JWT_ALG_RS256, KEYS "rs256.pem", "dev-rs256", now);
 	ok(t != NULL && verify(t, &c, &code) == 0 && c.role ==
 	    XZ_ROLE_TOWNSHIP, "an RS256 token verifies with the public key");
 	free(t);
-	t = sign_lib(JWT_ALG_ES256, KEYS "es256.pem", "dev-es256");
+	t = tu_sign(JWT_ALG_ES256, KEYS "es256.pem", "dev-es256", now);
 	ok(t != NULL && verify(t, &c, &code) == 0,
 	    "an ES256 token verifies with the public key");
 	free(t);
@@ -112,7 +110,7 @@ test_auth(void)
 	expect_fail("{\"alg\":\"HS512\",\"kid\":\"dev-hs256\"}", body,
 	    "token_algorithm");
 	/* Key confusion: HMAC keyed with the RSA public key PEM. */
-	pub = file_slurp(KEYS "rs256.pub.pem", &len);
+	pub = tu_slurp(KEYS "rs256.pub.pem", &len);
 	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-rs256\"}", body, pub, len);
 	ok(verify(t, &c, &code) != 0 && strcmp(code, "token_algorithm") == 0,
 	    "HS256 signed with the RS256 public key is refused");
@@ -431,32 +429,6 @@ hs256(const char *header, const char *payload, const char *key,
 	return (t);
 }
 
-static char *
-sign_lib(jwt_alg_t alg, const char *keyfile, const char *kid)
-{
-	jwt_t		*jwt;
-	char		*key, *tok;
-	size_t		len;
-
-	key = file_slurp(keyfile, &len);
-	if (key == NULL || jwt_new(&jwt) != 0)
-		return (NULL);
-	(void)jwt_add_header(jwt, "kid", kid);
-	(void)jwt_add_grant(jwt, "iss", "xiangzhi-dev");
-	(void)jwt_add_grant(jwt, "aud", "xiangzhi");
-	(void)jwt_add_grant(jwt, "sub", "u2");
-	(void)jwt_add_grant(jwt, "role", "township");
-	(void)jwt_add_grant(jwt, "county", "330599");
-	(void)jwt_add_grant(jwt, "township", "330599100");
-	(void)jwt_add_grant_int(jwt, "exp", now + 600);
-	tok = NULL;
-	if (jwt_set_alg(jwt, alg, (unsigned char *)key, (int)len) == 0)
-		tok = jwt_encode_str(jwt);
-	jwt_free(jwt);
-	free(key);
-	return (tok);
-}
-
 /* ES256 over exactly these claims (libjwt 1.10 cannot sign raw JSON). */
 static char *
 sign_raw(const char *keyfile, const char *kid, const char *payload)
@@ -511,16 +483,3 @@ sign_raw(const char *keyfile, const char *kid, const char *payload)
 	return (t);
 }
 
-static char *
-file_slurp(const char *path, size_t *len)
-{
-	FILE	*fp;
-	char	*buf;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return (NULL);
-	buf = calloc(1, 16385);
-	*len = fread(buf, 1, 16384, fp);
-	(void)fclose(fp);
-	return (buf);
-}

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <jwt.h>
@@ -90,7 +89,6 @@ static const char explicit_named_pem[] =
 
 static long	jt_now;
 
-static char	*jt_slurp(const char *, size_t *);
 static json_t	*jt_from_file(const char *, const char *, const char *,
 		    char *, size_t);
 static int	jt_members(json_t *, const char *);
@@ -102,7 +100,6 @@ static json_t	*jt_with(json_t *, const char *, json_t *);
 static int	jt_refused(json_t *, char *, size_t);
 static int	jt_jwks_refused(const char *, char *, size_t);
 static char	*jt_jwks(json_t *, int);
-static char	*jt_sign(jwt_alg_t, const char *, const char *);
 static int	jt_keyring_add(struct xz_keyring *, const char *,
 		    const char *, const char *, char *, size_t);
 static int	jt_verify(const char *, const char *, const char *,
@@ -199,7 +196,7 @@ test_jwk(void)
 	/* To PEM: byte-for-byte round trips of the (canonical) files. */
 	pem = xz_jwk_to_pem(es, alg, sizeof(alg), kid, sizeof(kid), err,
 	    sizeof(err));
-	file = jt_slurp(KEYS "es256.pub.pem", &len);
+	file = tu_slurp(KEYS "es256.pub.pem", &len);
 	ok(pem != NULL && file != NULL && strcmp(pem, file) == 0,
 	    "the EC JWK converts back to es256.pub.pem exactly (%s)",
 	    pem ? "ok" : err);
@@ -209,7 +206,7 @@ test_jwk(void)
 	free(pem);
 	pem = xz_jwk_to_pem(rs, alg, sizeof(alg), kid, sizeof(kid), err,
 	    sizeof(err));
-	file = jt_slurp(KEYS "rs256.pub.pem", &len);
+	file = tu_slurp(KEYS "rs256.pub.pem", &len);
 	ok(pem != NULL && file != NULL && strcmp(pem, file) == 0,
 	    "the RSA JWK converts back to rs256.pub.pem exactly (%s)",
 	    pem ? "ok" : err);
@@ -239,8 +236,8 @@ test_jwk(void)
 	json_decref(j);
 
 	/* libjwt verifies with PEMs that went through a JWK. */
-	tok_es = jt_sign(JWT_ALG_ES256, KEYS "es256.pem", "dev-es256");
-	tok_rs = jt_sign(JWT_ALG_RS256, KEYS "rs256.pem", "dev-rs256");
+	tok_es = tu_sign(JWT_ALG_ES256, KEYS "es256.pem", "dev-es256", jt_now);
+	tok_rs = tu_sign(JWT_ALG_RS256, KEYS "rs256.pem", "dev-rs256", jt_now);
 	pem = xz_jwk_to_pem(es, NULL, 0, NULL, 0, err, sizeof(err));
 	ok(tok_es != NULL && pem != NULL &&
 	    jt_verify(pem, "ES256", "dev-es256", tok_es, &code) == 0,
@@ -266,7 +263,7 @@ test_jwk(void)
 	EVP_PKEY_free(pk);
 
 	/* From PEM refusals. */
-	s = jt_slurp(KEYS "es256.pub.pem", &len);
+	s = tu_slurp(KEYS "es256.pub.pem", &len);
 	ok(xz_jwk_from_pem(s, len, "k", "HS256", err, sizeof(err)) == NULL,
 	    "HS256 has no public JWK (%s)", err);
 	ok(xz_jwk_from_pem(s, len, "k", "none", err, sizeof(err)) == NULL &&
@@ -288,11 +285,11 @@ test_jwk(void)
 	    xz_jwk_from_pem("not a key", 9, "k", "ES256", err,
 	    sizeof(err)) == NULL, "empty input and non-PEM text are refused");
 	free(s);
-	s = jt_slurp(KEYS "rs256.pub.pem", &len);
+	s = tu_slurp(KEYS "rs256.pub.pem", &len);
 	ok(xz_jwk_from_pem(s, len, "k", "ES256", err, sizeof(err)) == NULL,
 	    "an RSA key is refused for ES256 (%s)", err);
 	free(s);
-	s = jt_slurp(KEYS "hs256.key", &len);
+	s = tu_slurp(KEYS "hs256.key", &len);
 	ok(xz_jwk_from_pem(s, len, "k", "RS256", err, sizeof(err)) == NULL,
 	    "an HS256 secret is not a PEM key (%s)", err);
 	free(s);
@@ -528,8 +525,8 @@ test_jwk(void)
 	rc = xz_jwks_parse(doc, strlen(doc), &ents, &n, err, sizeof(err));
 	ok(rc == 0 && n == 2, "a JWKS of the two development keys parses (%s)",
 	    rc == 0 ? "ok" : err);
-	file = jt_slurp(KEYS "es256.pub.pem", &len);
-	s = jt_slurp(KEYS "rs256.pub.pem", &len);
+	file = tu_slurp(KEYS "es256.pub.pem", &len);
+	s = tu_slurp(KEYS "rs256.pub.pem", &len);
 	ok(rc == 0 && n == 2 && strcmp(ents[0].kid, "dev-es256") == 0 &&
 	    strcmp(ents[0].alg, "ES256") == 0 &&
 	    strcmp(ents[0].pem, file) == 0 &&
@@ -658,21 +655,6 @@ test_jwk(void)
 	json_decref(rs_priv);
 }
 
-static char *
-jt_slurp(const char *path, size_t *len)
-{
-	FILE	*fp;
-	char	*buf;
-
-	*len = 0;
-	if ((fp = fopen(path, "r")) == NULL)
-		return (NULL);
-	buf = calloc(1, 16385);
-	*len = fread(buf, 1, 16384, fp);
-	(void)fclose(fp);
-	return (buf);
-}
-
 static json_t *
 jt_from_file(const char *path, const char *kid, const char *alg, char *err,
     size_t errlen)
@@ -681,7 +663,7 @@ jt_from_file(const char *path, const char *kid, const char *alg, char *err,
 	char	*s;
 	size_t	len;
 
-	if ((s = jt_slurp(path, &len)) == NULL) {
+	if ((s = tu_slurp(path, &len)) == NULL) {
 		(void)snprintf(err, errlen, "cannot read %s", path);
 		return (NULL);
 	}
@@ -841,54 +823,13 @@ jt_jwks(json_t *arr, int twice)
 	return (s);
 }
 
-static char *
-jt_sign(jwt_alg_t alg, const char *keyfile, const char *kid)
-{
-	jwt_t	*jwt;
-	char	*key, *tok;
-	size_t	len;
-
-	key = jt_slurp(keyfile, &len);
-	if (key == NULL || jwt_new(&jwt) != 0) {
-		free(key);
-		return (NULL);
-	}
-	(void)jwt_add_header(jwt, "kid", kid);
-	(void)jwt_add_grant(jwt, "iss", "xiangzhi-dev");
-	(void)jwt_add_grant(jwt, "aud", "xiangzhi");
-	(void)jwt_add_grant(jwt, "sub", "u-jwk");
-	(void)jwt_add_grant(jwt, "role", "township");
-	(void)jwt_add_grant(jwt, "county", "330599");
-	(void)jwt_add_grant(jwt, "township", "330599100");
-	(void)jwt_add_grant_int(jwt, "exp", jt_now + 600);
-	tok = NULL;
-	if (jwt_set_alg(jwt, alg, (unsigned char *)key, (int)len) == 0)
-		tok = jwt_encode_str(jwt);
-	jwt_free(jwt);
-	free(key);
-	return (tok);
-}
-
-/* The keyring reads keys from files: go through a private temp file. */
+/* Into the service's own issuer, as XZ_JWT_KEYS would put it. */
 static int
 jt_keyring_add(struct xz_keyring *kr, const char *kid, const char *alg,
     const char *pem, char *err, size_t errlen)
 {
-	char	path[] = "/tmp/xz-jwk-test-XXXXXX";
-	size_t	len;
-	int	fd, rc;
-
-	if ((fd = mkstemp(path)) == -1) {
-		(void)snprintf(err, errlen, "mkstemp failed");
-		return (-1);
-	}
-	len = strlen(pem);
-	rc = write(fd, pem, len) == (ssize_t)len ? 0 : -1;
-	(void)close(fd);
-	if (rc == 0)
-		rc = xz_keyring_add_file(kr, kid, alg, path, err, errlen);
-	(void)unlink(path);
-	return (rc);
+	return (xz_keyring_add_key(kr, 0, kid, alg, (const unsigned char *)pem,
+	    strlen(pem), err, errlen));
 }
 
 static int
@@ -908,7 +849,7 @@ jt_verify(const char *pem, const char *alg, const char *kid,
 		rc = xz_auth_verify(&kr, token, (time_t)jt_now, &c, &fail);
 		*code = fail.code;
 		if (rc == 0 && (c.role != XZ_ROLE_TOWNSHIP ||
-		    strcmp(c.sub, "u-jwk") != 0))
+		    strcmp(c.sub, "u-test") != 0))
 			rc = -1;
 	}
 	xz_keyring_free(&kr);
