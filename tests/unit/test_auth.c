@@ -32,6 +32,7 @@ static char	*hs256(const char *, const char *, const char *, size_t);
 static char	*claims(const char *, const char *);
 static int	verify(const char *, struct xz_claims *, const char **);
 static void	expect_fail(const char *, const char *, const char *);
+static void	refuse(const char *, const char *, const char *);
 static char	*sign_raw(const char *, const char *, const char *);
 
 void
@@ -133,9 +134,7 @@ test_auth(void)
 		char	c1[256];
 
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now - 120);
-		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
-		expect_fail(NULL, body, "token_expired");
-		free(body);
+		refuse("\"role\":\"county\",\"county\":\"330599\"", c1, "token_expired");
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now - 10);
 		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
 		t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
@@ -146,22 +145,14 @@ test_auth(void)
 		free(body);
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld,\"nbf\":%ld",
 		    now + 600, now + 300);
-		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
-		expect_fail(NULL, body, "token_not_yet_valid");
-		free(body);
+		refuse("\"role\":\"county\",\"county\":\"330599\"", c1, "token_not_yet_valid");
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld,\"iat\":%ld",
 		    now + 600, now + 300);
-		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
-		expect_fail(NULL, body, "token_not_yet_valid");
-		free(body);
-		body = claims("\"role\":\"county\",\"county\":\"330599\"",
-		    "\"exp\":\"soon\"");
-		expect_fail(NULL, body, "token_claims");
-		free(body);
-		body = claims("\"role\":\"county\",\"county\":\"330599\"",
-		    "\"nope\":1");
-		expect_fail(NULL, body, "token_claims");
-		free(body);
+		refuse("\"role\":\"county\",\"county\":\"330599\"", c1, "token_not_yet_valid");
+		refuse("\"role\":\"county\",\"county\":\"330599\"",
+		    "\"exp\":\"soon\"", "token_claims");
+		refuse("\"role\":\"county\",\"county\":\"330599\"",
+		    "\"nope\":1", "token_claims");
 		body = claims("\"role\":\"county\",\"county\":\"330599\"",
 		    "\"exp\":9223372036854775807");
 		t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
@@ -172,14 +163,10 @@ test_auth(void)
 	}
 
 	/* Issuer, audience, duplicates, roles. */
-	body = claims("\"role\":\"county\",\"county\":\"330599\","
-	    "\"iss\":\"evil\"", NULL);
-	expect_fail(NULL, body, "token_issuer");
-	free(body);
-	body = claims("\"role\":\"county\",\"county\":\"330599\","
-	    "\"aud\":\"other\"", NULL);
-	expect_fail(NULL, body, "token_audience");
-	free(body);
+	refuse("\"role\":\"county\",\"county\":\"330599\","
+	    "\"iss\":\"evil\"", NULL, "token_issuer");
+	refuse("\"role\":\"county\",\"county\":\"330599\","
+	    "\"aud\":\"other\"", NULL, "token_audience");
 	body = claims("\"role\":\"county\",\"county\":\"330599\","
 	    "\"aud\":[\"other\",\"xiangzhi\"]", NULL);
 	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body, secret,
@@ -187,33 +174,19 @@ test_auth(void)
 	ok(verify(t, &c, &code) == 0, "an audience list naming us is fine");
 	free(t);
 	free(body);
-	body = claims("\"role\":\"village\",\"role\":\"county\","
-	    "\"county\":\"330599\"", NULL);
-	expect_fail(NULL, body, "token_malformed");
-	free(body);
-	body = claims("\"role\":\"admin\",\"county\":\"330599\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
-	body = claims("\"role\":\"village\",\"county\":\"330599\","
-	    "\"township\":\"330599100\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
-	body = claims("\"role\":\"village\",\"county\":\"330599\","
-	    "\"township\":\"330599100\",\"village\":\"330599101200\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
-	body = claims("\"role\":\"township\",\"county\":\"330599\","
-	    "\"township\":\"330600100\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
-	body = claims("\"role\":\"county\",\"county\":\"330599\","
-	    "\"township\":\"330599100\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
-	body = claims("\"role\":\"partner\",\"county\":\"330599\","
-	    "\"scope\":\"org:read\",\"townships\":[\"330600100\"]", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
+	refuse("\"role\":\"village\",\"role\":\"county\","
+	    "\"county\":\"330599\"", NULL, "token_malformed");
+	refuse("\"role\":\"admin\",\"county\":\"330599\"", NULL, "token_claims");
+	refuse("\"role\":\"village\",\"county\":\"330599\","
+	    "\"township\":\"330599100\"", NULL, "token_claims");
+	refuse("\"role\":\"village\",\"county\":\"330599\","
+	    "\"township\":\"330599100\",\"village\":\"330599101200\"", NULL, "token_claims");
+	refuse("\"role\":\"township\",\"county\":\"330599\","
+	    "\"township\":\"330600100\"", NULL, "token_claims");
+	refuse("\"role\":\"county\",\"county\":\"330599\","
+	    "\"township\":\"330599100\"", NULL, "token_claims");
+	refuse("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\",\"townships\":[\"330600100\"]", NULL, "token_claims");
 	body = claims("\"role\":\"partner\",\"county\":\"330599\","
 	    "\"scope\":\"org:read coops:read\","
 	    "\"townships\":[\"330599100\",\"330599101\"]", NULL);
@@ -228,19 +201,13 @@ test_auth(void)
 	    "a partner's grants and scopes are read exactly");
 	free(t);
 	free(body);
-	body = claims("\"role\":\"county\",\"county\":\"330599\","
-	    "\"scope\":\"org:read\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
+	refuse("\"role\":\"county\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\"", NULL, "token_claims");
 	/* Partners fail closed: no townships claim is no grant. */
-	body = claims("\"role\":\"partner\",\"county\":\"330599\","
-	    "\"scope\":\"org:read\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
-	body = claims("\"role\":\"partner\",\"county\":\"330599\","
-	    "\"scope\":\"org:read\",\"townships\":\"all\"", NULL);
-	expect_fail(NULL, body, "token_claims");
-	free(body);
+	refuse("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\"", NULL, "token_claims");
+	refuse("\"role\":\"partner\",\"county\":\"330599\","
+	    "\"scope\":\"org:read\",\"townships\":\"all\"", NULL, "token_claims");
 	body = claims("\"role\":\"partner\",\"county\":\"330599\","
 	    "\"scope\":\"org:read\",\"townships\":\"*\"", NULL);
 	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body, secret,
@@ -384,6 +351,17 @@ expect_fail(const char *header, const char *body, const char *want)
 	ok(verify(t, &c, &code) != 0 && strcmp(code, want) == 0,
 	    "refused as %s: %.60s / %.70s (got %s)", want, header, body, code);
 	free(t);
+}
+
+/* A token of the standard claims plus extra (and time_claims) is refused. */
+static void
+refuse(const char *extra, const char *time_claims, const char *want)
+{
+	char	*body;
+
+	body = claims(extra, time_claims);
+	expect_fail(NULL, body, want);
+	free(body);
 }
 
 /* Standard claims plus `extra`; `time` replaces the default exp. */
