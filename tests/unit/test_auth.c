@@ -134,7 +134,8 @@ test_auth(void)
 		char	c1[256];
 
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now - 120);
-		refuse("\"role\":\"county\",\"county\":\"330599\"", c1, "token_expired");
+		refuse("\"role\":\"county\",\"county\":\"330599\"", c1,
+		    "token_expired");
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld", now - 10);
 		body = claims("\"role\":\"county\",\"county\":\"330599\"", c1);
 		t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
@@ -145,10 +146,12 @@ test_auth(void)
 		free(body);
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld,\"nbf\":%ld",
 		    now + 600, now + 300);
-		refuse("\"role\":\"county\",\"county\":\"330599\"", c1, "token_not_yet_valid");
+		refuse("\"role\":\"county\",\"county\":\"330599\"", c1,
+		    "token_not_yet_valid");
 		(void)snprintf(c1, sizeof(c1), "\"exp\":%ld,\"iat\":%ld",
 		    now + 600, now + 300);
-		refuse("\"role\":\"county\",\"county\":\"330599\"", c1, "token_not_yet_valid");
+		refuse("\"role\":\"county\",\"county\":\"330599\"", c1,
+		    "token_not_yet_valid");
 		refuse("\"role\":\"county\",\"county\":\"330599\"",
 		    "\"exp\":\"soon\"", "token_claims");
 		refuse("\"role\":\"county\",\"county\":\"330599\"",
@@ -176,7 +179,8 @@ test_auth(void)
 	free(body);
 	refuse("\"role\":\"village\",\"role\":\"county\","
 	    "\"county\":\"330599\"", NULL, "token_malformed");
-	refuse("\"role\":\"admin\",\"county\":\"330599\"", NULL, "token_claims");
+	refuse("\"role\":\"admin\",\"county\":\"330599\"", NULL,
+	    "token_claims");
 	refuse("\"role\":\"village\",\"county\":\"330599\","
 	    "\"township\":\"330599100\"", NULL, "token_claims");
 	refuse("\"role\":\"village\",\"county\":\"330599\","
