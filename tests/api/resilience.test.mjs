@@ -463,3 +463,20 @@ test('a PostgreSQL restart under idle pooled connections costs at most one 503',
 	}
 	await assertNoOpenTransaction('after the restart');
 });
+
+test('SIGHUP to the service is harmless (no module reload, no crash loop)',
+    async () => {
+	const pidfile = path.join(process.env.XZ_WORK, 'kore-main.pid');
+	const pid = Number(readFileSync(pidfile, 'utf8').trim());
+	assert.ok(pid > 1, `the Kore parent's pid from ${pidfile}`);
+	process.kill(pid, 'SIGHUP');
+	await sleep(500);
+	/* Enough requests to reach both workers, and a fresh connection. */
+	for (let i = 0; i < 20; i++) {
+		const r = await getVillage();
+		assert.equal(r.status, 200, `after SIGHUP: ${describe(r)}`);
+		const ready = await call('GET', '/readyz');
+		assert.equal(ready.status, 200, `readyz: ${describe(ready)}`);
+	}
+	process.kill(pid, 0);	/* the parent is still there */
+});
