@@ -47,6 +47,7 @@ static int		migration_apply(PGconn *, const char *, const char *);
 static char		*file_read(const char *, size_t *);
 static int		name_cmp(const void *, const void *);
 static const char	*dash(const char *);
+static const char	*env_or(const char *, const char *);
 static void		roles_print(int);
 static void		usage(void) __attribute__((noreturn));
 
@@ -84,7 +85,8 @@ usage(void)
 	    "           [--townships T1,T2|*] [--sub S] [--ttl SECONDS]\n"
 	    "       xiangzhi-admin routes\n"
 	    "environment: XZ_OWNER_URL, XZ_JWT_ISSUER, XZ_JWT_AUDIENCE,\n"
-	    "             XZ_DEV_KEY_FILE, XZ_DEV_KEY_ID\n");
+	    "             XZ_JWT_SIGNING_KEY (kid:alg:file, default the\n"
+	    "             development key dev-hs256)\n");
 	exit(2);
 }
 
@@ -232,97 +234,55 @@ cmd_seed(int argc, char **argv)
 static int
 cmd_token(int argc, char **argv)
 {
-	const char	*role, *county, *township, *village, *scope, *grants;
-	const char	*keyfile, *kid, *sub;
-	char		*key, *tok, *copy, *t, *save, jti[33];
-	unsigned char	rnd[16];
-	jwt_t		*jwt;
-	json_t		*arr;
-	size_t		keylen;
-	time_t		now;
-	long		ttl;
+	struct xz_keyring	kr;
+	struct xz_signer	sg;
+	struct xz_claims	c;
+	const char		*role, *v;
+	char			err[256], *tok;
 
+	memset(&c, 0, sizeof(c));
 	role = opt(argc, argv, "--role", NULL);
-	if (xz_role_parse(role) == XZ_ROLE_NONE) {
+	if ((c.role = xz_role_parse(role)) == XZ_ROLE_NONE) {
 		fprintf(stderr, "token mint: --role must be county, township, "
 		    "village or partner\n");
 		return (2);
 	}
-	county = opt(argc, argv, "--county", NULL);
-	township = opt(argc, argv, "--township", NULL);
-	village = opt(argc, argv, "--village", NULL);
 	/* Codes imply their parents: a village token needs only --village. */
-	if (village != NULL && township == NULL)
-		township = strndup(village, XZ_LEVEL_TOWNSHIP);
-	if (township != NULL && county == NULL)
-		county = strndup(township, XZ_LEVEL_COUNTY);
-	scope = opt(argc, argv, "--scope", NULL);
+	if ((v = opt(argc, argv, "--village", NULL)) != NULL)
+		(void)snprintf(c.village, sizeof(c.village), "%s", v);
+	v = opt(argc, argv, "--township", c.village[0] ? c.village : NULL);
+	if (v != NULL)
+		(void)snprintf(c.township, sizeof(c.township), "%.9s", v);
+	v = opt(argc, argv, "--county", c.township[0] ? c.township : NULL);
+	if (v != NULL)
+		(void)snprintf(c.county, sizeof(c.county), "%.6s", v);
+	(void)snprintf(c.sub, sizeof(c.sub), "%s",
+	    opt(argc, argv, "--sub", "dev-user"));
+	(void)snprintf(c.scope, sizeof(c.scope), "%s",
+	    opt(argc, argv, "--scope", ""));
 	/* A partner token names its grant: the whole county unless told. */
-	grants = opt(argc, argv, "--townships",
-	    strcmp(role, "partner") == 0 ? "*" : NULL);
-	sub = opt(argc, argv, "--sub", "dev-user");
-	ttl = atol(opt(argc, argv, "--ttl", "3600"));
-	keyfile = getenv("XZ_DEV_KEY_FILE") ? getenv("XZ_DEV_KEY_FILE") :
-	    "conf/dev-keys/hs256.key";
-	kid = getenv("XZ_DEV_KEY_ID") ? getenv("XZ_DEV_KEY_ID") : "dev-hs256";
+	(void)snprintf(c.townships, sizeof(c.townships), "%s",
+	    opt(argc, argv, "--townships", "*"));
 
-	if ((key = file_read(keyfile, &keylen)) == NULL)
-		return (1);
-	while (keylen > 0 && (key[keylen - 1] == '\n' || key[keylen - 1] == '\r'))
-		key[--keylen] = '\0';
-	if (keylen < 32) {
-		fprintf(stderr, "token mint: %s is shorter than 32 bytes\n",
-		    keyfile);
+	xz_keyring_init(&kr, env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
+	    env_or("XZ_JWT_AUDIENCE", "xiangzhi"), 0);
+	if (xz_signer_load(&sg, &kr, env_or("XZ_JWT_SIGNING_KEY",
+	    "dev-hs256:HS256:conf/dev-keys/hs256.key"), err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "token mint: %s\n", err);
+		xz_keyring_free(&kr);
 		return (1);
 	}
-	now = time(NULL);
-	randombytes_buf(rnd, sizeof(rnd));
-	(void)sodium_bin2hex(jti, sizeof(jti), rnd, sizeof(rnd));
-	if (jwt_new(&jwt) != 0)
-		return (1);
-	(void)jwt_add_header(jwt, "kid", kid);
-	(void)jwt_add_grant(jwt, "iss", getenv("XZ_JWT_ISSUER") ?
-	    getenv("XZ_JWT_ISSUER") : "xiangzhi-dev");
-	(void)jwt_add_grant(jwt, "aud", getenv("XZ_JWT_AUDIENCE") ?
-	    getenv("XZ_JWT_AUDIENCE") : "xiangzhi");
-	(void)jwt_add_grant(jwt, "sub", sub);
-	(void)jwt_add_grant(jwt, "role", role);
-	(void)jwt_add_grant(jwt, "jti", jti);
-	(void)jwt_add_grant_int(jwt, "iat", (long)now);
-	(void)jwt_add_grant_int(jwt, "exp", (long)now + ttl);
-	if (county != NULL)
-		(void)jwt_add_grant(jwt, "county", county);
-	if (township != NULL)
-		(void)jwt_add_grant(jwt, "township", township);
-	if (village != NULL)
-		(void)jwt_add_grant(jwt, "village", village);
-	if (scope != NULL)
-		(void)jwt_add_grant(jwt, "scope", scope);
-	if (grants != NULL && strcmp(grants, "*") == 0) {
-		(void)jwt_add_grant(jwt, "townships", "*");
-	} else if (grants != NULL) {
-		arr = json_array();
-		copy = strdup(grants);
-		for (t = strtok_r(copy, ",", &save); t != NULL;
-		    t = strtok_r(NULL, ",", &save))
-			(void)json_array_append_new(arr, json_string(t));
-		free(copy);
-		t = json_dumps(json_pack("{s:o}", "townships", arr),
-		    JSON_COMPACT);
-		(void)jwt_add_grants_json(jwt, t);
-		free(t);
-	}
-	if (jwt_set_alg(jwt, JWT_ALG_HS256, (unsigned char *)key,
-	    (int)keylen) != 0 || (tok = jwt_encode_str(jwt)) == NULL) {
+	tok = xz_token_mint(&sg, &kr, &c, time(NULL),
+	    atol(opt(argc, argv, "--ttl", "3600")));
+	xz_signer_free(&sg);
+	xz_keyring_free(&kr);
+	if (tok == NULL) {
 		fprintf(stderr, "token mint: signing failed\n");
-		jwt_free(jwt);
 		return (1);
 	}
 	printf("%s\n", tok);
 	free(tok);
-	jwt_free(jwt);
-	sodium_memzero(key, keylen);
-	free(key);
 	return (0);
 }
 
@@ -342,6 +302,16 @@ cmd_routes(void)
 
 #undef XZ_ROUTE
 	return (0);
+}
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+	return (v);
 }
 
 static const char *

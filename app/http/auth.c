@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <jwt.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "xiangzhi/auth.h"
 #include "xiangzhi/core.h"
@@ -326,6 +327,142 @@ xz_auth_verify(const struct xz_keyring *kr, const char *token, time_t now,
 	rc = auth_claims(kr, &kr->issuers[key->issuer], payload, now, c, fail);
 	json_decref(payload);
 	return (rc);
+}
+
+int
+xz_signer_load(struct xz_signer *sg, struct xz_keyring *kr, const char *spec,
+    char *err, size_t errlen)
+{
+	const struct xz_key	*k;
+	char			kid[64], alg[8], *pub;
+	const char		*p1, *p2;
+	unsigned char		*buf;
+	json_t			*jwk;
+	size_t			len, plen;
+	int			rc;
+
+	memset(sg, 0, sizeof(*sg));
+	if ((p1 = strchr(spec, ':')) == NULL ||
+	    (p2 = strchr(p1 + 1, ':')) == NULL ||
+	    (size_t)(p1 - spec) >= sizeof(kid) || p1 == spec ||
+	    (size_t)(p2 - p1 - 1) >= sizeof(alg)) {
+		(void)snprintf(err, errlen, "signing key is not kid:alg:path");
+		return (-1);
+	}
+	memcpy(kid, spec, p1 - spec);
+	kid[p1 - spec] = '\0';
+	memcpy(alg, p1 + 1, p2 - p1 - 1);
+	alg[p2 - p1 - 1] = '\0';
+	if ((buf = file_read(p2 + 1, &len, err, errlen)) == NULL)
+		return (-1);
+
+	if (strcmp(alg, "HS256") == 0) {
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		pub = NULL;
+		plen = len;
+		sg->alg = JWT_ALG_HS256;
+	} else {
+		/* The public half, as the keyring and the JWKS hold it. */
+		jwk = xz_jwk_from_pem((char *)buf, len, kid, alg, err, errlen);
+		pub = jwk != NULL ? xz_jwk_to_pem(jwk, NULL, 0, NULL, 0, err,
+		    errlen) : NULL;
+		json_decref(jwk);
+		if (pub == NULL) {
+			free(buf);
+			return (-1);
+		}
+		plen = strlen(pub);
+		sg->alg = strcmp(alg, "ES256") == 0 ? JWT_ALG_ES256 :
+		    JWT_ALG_RS256;
+	}
+	rc = 0;
+	if ((k = auth_key(kr, kid)) == NULL) {
+		rc = xz_keyring_add_key(kr, 0, kid, alg,
+		    pub != NULL ? (unsigned char *)pub : buf, plen, err, errlen);
+	} else if (k->issuer != 0 || k->alg != sg->alg || k->keylen != plen ||
+	    memcmp(k->key, pub != NULL ? (unsigned char *)pub : buf,
+	    plen) != 0) {
+		(void)snprintf(err, errlen, "signing key %s: the keyring has "
+		    "another key under this kid", kid);
+		rc = -1;
+	}
+	free(pub);
+	if (rc != 0) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return (-1);
+	}
+	(void)snprintf(sg->kid, sizeof(sg->kid), "%s", kid);
+	sg->key = buf;
+	sg->keylen = len;
+	return (0);
+}
+
+void
+xz_signer_free(struct xz_signer *sg)
+{
+	if (sg->key != NULL) {
+		OPENSSL_cleanse(sg->key, sg->keylen);
+		free(sg->key);
+	}
+	sg->key = NULL;
+}
+
+char *
+xz_token_mint(const struct xz_signer *sg, const struct xz_keyring *kr,
+    const struct xz_claims *c, time_t now, long ttl)
+{
+	unsigned char	rnd[16];
+	char		jti[33], *tok, *grants, *save, *t, *copy;
+	json_t		*arr, *obj;
+	jwt_t		*jwt;
+	size_t		i;
+
+	if (sg->key == NULL || c->role == XZ_ROLE_NONE ||
+	    RAND_bytes(rnd, sizeof(rnd)) != 1 || jwt_new(&jwt) != 0)
+		return (NULL);
+	for (i = 0; i < sizeof(rnd); i++)
+		(void)snprintf(jti + 2 * i, 3, "%02x", rnd[i]);
+	(void)jwt_add_header(jwt, "kid", sg->kid);
+	(void)jwt_add_grant(jwt, "iss", kr->issuers[0].issuer);
+	(void)jwt_add_grant(jwt, "aud", kr->issuers[0].audience);
+	(void)jwt_add_grant(jwt, "sub", c->sub);
+	(void)jwt_add_grant(jwt, "role", xz_role_name(c->role));
+	(void)jwt_add_grant(jwt, "jti", jti);
+	(void)jwt_add_grant_int(jwt, "iat", (long)now);
+	(void)jwt_add_grant_int(jwt, "exp", (long)now + ttl);
+	if (c->county[0] != '\0')
+		(void)jwt_add_grant(jwt, "county", c->county);
+	if (c->township[0] != '\0')
+		(void)jwt_add_grant(jwt, "township", c->township);
+	if (c->village[0] != '\0')
+		(void)jwt_add_grant(jwt, "village", c->village);
+	if (c->role == XZ_ROLE_PARTNER) {
+		(void)jwt_add_grant(jwt, "scope", c->scope);
+		if (strcmp(c->townships, "*") == 0) {
+			(void)jwt_add_grant(jwt, "townships", "*");
+		} else {
+			arr = json_array();
+			copy = strdup(c->townships);
+			for (t = copy != NULL ? strtok_r(copy, ",", &save) :
+			    NULL; t != NULL; t = strtok_r(NULL, ",", &save))
+				(void)json_array_append_new(arr,
+				    json_string(t));
+			free(copy);
+			obj = json_pack("{s:o}", "townships", arr);
+			grants = json_dumps(obj, JSON_COMPACT);
+			json_decref(obj);
+			if (grants != NULL)
+				(void)jwt_add_grants_json(jwt, grants);
+			free(grants);
+		}
+	}
+	tok = NULL;
+	if (jwt_set_alg(jwt, sg->alg, sg->key, (int)sg->keylen) == 0)
+		tok = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	return (tok);
 }
 
 int

@@ -111,6 +111,31 @@ int	xz_keyring_load_spec(struct xz_keyring *, const char *spec,
 	    char *err, size_t errlen);
 void	xz_keyring_free(struct xz_keyring *);
 
+/*
+ * The key the service signs its own tokens with.  The verifying half is
+ * always in the keyring (added if absent), so what it signs verifies and is
+ * published at /api/v1/auth/jwks.json.  Rotation: sign with the new key and
+ * keep the old public key in XZ_JWT_KEYS until its tokens have expired.
+ */
+struct xz_signer {
+	char		kid[64];
+	jwt_alg_t	alg;
+	unsigned char	*key;		/* private PEM or HS256 secret, owned */
+	size_t		keylen;
+};
+
+/* Loads "kid:alg:file" (ES256/RS256 private PEM; HS256 for development). */
+int	xz_signer_load(struct xz_signer *, struct xz_keyring *,
+	    const char *spec, char *err, size_t errlen);
+void	xz_signer_free(struct xz_signer *);
+/*
+ * A token for c (role, codes, sub; scope and townships for partners) from
+ * the service's own issuer, valid for ttl seconds from now.  The caller
+ * frees it; NULL on failure.
+ */
+char	*xz_token_mint(const struct xz_signer *, const struct xz_keyring *,
+	    const struct xz_claims *, time_t now, long ttl);
+
 /* Returns 0 and fills claims, or -1 and fills fail. */
 int	xz_auth_verify(const struct xz_keyring *, const char *token,
 	    time_t now, struct xz_claims *, struct xz_auth_fail *);

@@ -247,6 +247,58 @@ test_auth(void)
 		xz_auth_cache_clear(&ac);
 	}
 
+	/* The service's own signer: what it mints verifies, for each alg. */
+	{
+		static const char *const	specs[] = {
+		    "dev-hs256:HS256:" KEYS "hs256.key",
+		    "dev-es256:ES256:" KEYS "es256.pem",
+		    "dev-rs256:RS256:" KEYS "rs256.pem",
+		    "new-es256:ES256:" KEYS "idp-es256.pem" };
+		struct xz_keyring	k3;
+		struct xz_signer	sg;
+		struct xz_claims	in, out;
+		struct xz_auth_fail	f;
+		size_t			i;
+		int			okc;
+
+		memset(&in, 0, sizeof(in));
+		in.role = XZ_ROLE_PARTNER;
+		(void)snprintf(in.sub, sizeof(in.sub), "client-42");
+		(void)snprintf(in.county, sizeof(in.county), "330599");
+		(void)snprintf(in.scope, sizeof(in.scope), "org:read coops:read");
+		(void)snprintf(in.townships, sizeof(in.townships),
+		    "330599100,330599101");
+		for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+			xz_keyring_init(&k3, "xiangzhi-dev", "xiangzhi", 30);
+			(void)xz_keyring_load_spec(&k3, "dev-hs256:HS256:" KEYS
+			    "hs256.key,dev-es256:ES256:" KEYS "es256.pub.pem,"
+			    "dev-rs256:RS256:" KEYS "rs256.pub.pem", err,
+			    sizeof(err));
+			okc = xz_signer_load(&sg, &k3, specs[i], err,
+			    sizeof(err)) == 0;
+			t = okc ? xz_token_mint(&sg, &k3, &in, now, 900) : NULL;
+			ok(t != NULL && xz_auth_verify(&k3, t, now, &out,
+			    &f) == 0 && out.role == XZ_ROLE_PARTNER &&
+			    strcmp(out.sub, "client-42") == 0 &&
+			    strcmp(out.townships, "330599100,330599101") == 0 &&
+			    strcmp(out.scope, "org:read coops:read") == 0 &&
+			    out.exp == now + 900,
+			    "a token minted with %.40s verifies (%s)", specs[i],
+			    okc ? "" : err);
+			free(t);
+			xz_signer_free(&sg);
+			xz_keyring_free(&k3);
+		}
+		/* A signing key whose kid names another verification key. */
+		xz_keyring_init(&k3, "xiangzhi-dev", "xiangzhi", 30);
+		(void)xz_keyring_load_spec(&k3, "dev-es256:ES256:" KEYS
+		    "es256.pub.pem", err, sizeof(err));
+		ok(xz_signer_load(&sg, &k3, "dev-es256:ES256:" KEYS
+		    "idp-es256.pem", err, sizeof(err)) != 0,
+		    "a signing key cannot take over another key's kid");
+		xz_keyring_free(&k3);
+	}
+
 	/* External identity providers (conf/dev-issuers.json). */
 	{
 		struct xz_keyring	k2;
