@@ -43,7 +43,6 @@ extern const char	_binary_app_http_openapi_json_end[];
 
 struct xz_config	xz_config;
 
-static const char	*env_or(const char *, const char *);
 static char		*jwks_build(const struct xz_keyring *);
 
 /* The public half of every RS256/ES256 key, built once in the parent. */
@@ -69,11 +68,11 @@ kore_parent_configure(int argc, char **argv)
 	 */
 	(void)signal(SIGHUP, SIG_IGN);
 	xz_keyring_init(&xz_config.keyring,
-	    env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
-	    env_or("XZ_JWT_AUDIENCE", "xiangzhi"),
-	    atol(env_or("XZ_JWT_LEEWAY", "30")));
+	    xz_env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
+	    xz_env_or("XZ_JWT_AUDIENCE", "xiangzhi"),
+	    atol(xz_env_or("XZ_JWT_LEEWAY", "30")));
 	if (xz_keyring_load_spec(&xz_config.keyring,
-	    env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
+	    xz_env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
 		fatal("XZ_JWT_KEYS: %s", err);
 	/* External identity providers, if any (their keys are not published). */
 	if ((v = getenv("XZ_TRUSTED_ISSUERS_FILE")) != NULL && *v != '\0' &&
@@ -81,11 +80,11 @@ kore_parent_configure(int argc, char **argv)
 	    sizeof(err)) != 0)
 		fatal("XZ_TRUSTED_ISSUERS_FILE: %s", err);
 	jwks_json = jwks_build(&xz_config.keyring);
-	xz_config.conninfo = kore_strdup(env_or("XZ_DATABASE_URL", DEFAULT_DB));
-	xz_config.pool_size = atoi(env_or("XZ_DB_POOL", "2"));
+	xz_config.conninfo = kore_strdup(xz_env_or("XZ_DATABASE_URL", DEFAULT_DB));
+	xz_config.pool_size = atoi(xz_env_or("XZ_DB_POOL", "2"));
 	if (xz_config.pool_size < 1 || xz_config.pool_size > 64)
 		fatal("XZ_DB_POOL must be between 1 and 64");
-	v = env_or("XZ_ACCESS_LOG", "1");
+	v = xz_env_or("XZ_ACCESS_LOG", "1");
 	xz_config.access_log = strcmp(v, "0") != 0;
 	xz_metrics_init();
 }
@@ -175,12 +174,3 @@ jwks_build(const struct xz_keyring *kr)
 	return (out);
 }
 
-static const char *
-env_or(const char *name, const char *def)
-{
-	const char	*v;
-
-	if ((v = getenv(name)) == NULL || *v == '\0')
-		return (def);
-	return (v);
-}

@@ -47,7 +47,6 @@ static int		migration_apply(PGconn *, const char *, const char *);
 static char		*file_read(const char *, size_t *);
 static int		name_cmp(const void *, const void *);
 static const char	*dash(const char *);
-static const char	*env_or(const char *, const char *);
 static void		roles_print(int);
 static void		usage(void) __attribute__((noreturn));
 
@@ -264,9 +263,9 @@ cmd_token(int argc, char **argv)
 	(void)snprintf(c.townships, sizeof(c.townships), "%s",
 	    opt(argc, argv, "--townships", "*"));
 
-	xz_keyring_init(&kr, env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
-	    env_or("XZ_JWT_AUDIENCE", "xiangzhi"), 0);
-	if (xz_signer_load(&sg, &kr, env_or("XZ_JWT_SIGNING_KEY",
+	xz_keyring_init(&kr, xz_env_or("XZ_JWT_ISSUER", "xiangzhi-dev"),
+	    xz_env_or("XZ_JWT_AUDIENCE", "xiangzhi"), 0);
+	if (xz_signer_load(&sg, &kr, xz_env_or("XZ_JWT_SIGNING_KEY",
 	    "dev-hs256:HS256:conf/dev-keys/hs256.key"), err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "token mint: %s\n", err);
@@ -302,16 +301,6 @@ cmd_routes(void)
 
 #undef XZ_ROUTE
 	return (0);
-}
-
-static const char *
-env_or(const char *name, const char *def)
-{
-	const char	*v;
-
-	if ((v = getenv(name)) == NULL || *v == '\0')
-		return (def);
-	return (v);
 }
 
 static const char *

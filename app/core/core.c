@@ -388,6 +388,16 @@ xz_validate(json_t *obj, const struct xz_field *fields, size_t nfields,
 	return (errs->count - before);
 }
 
+const char *
+xz_env_or(const char *name, const char *def)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+	return (v);
+}
+
 int
 xz_parse_ll(const char *s, long long min, long long max, long long *out)
 {

@@ -89,6 +89,9 @@ struct xz_field {
 int	xz_validate(json_t *obj, const struct xz_field *fields, size_t nfields,
 	    struct xz_errors *);
 
+/* The environment variable name, or def when it is unset or empty. */
+const char	*xz_env_or(const char *name, const char *def);
+
 /*
  * Query-string integers: parses a decimal in [min, max] with no sign,
  * spaces or trailing bytes.  Returns 0 on success.

@@ -233,6 +233,13 @@ test_validate(void)
 		ok(xz_parse_ll("99999999999999999999", 1, 200, &v) != 0,
 		    "overflow is refused");
 		ok(xz_parse_ll(" 5", 1, 200, &v) != 0, "spaces are refused");
+		(void)setenv("XZ_UNIT_ENV", "", 1);
+		ok(strcmp(xz_env_or("XZ_UNIT_ENV", "d"), "d") == 0 &&
+		    strcmp(xz_env_or("XZ_UNIT_UNSET", "d"), "d") == 0,
+		    "an empty or unset variable gives the default");
+		(void)setenv("XZ_UNIT_ENV", "v", 1);
+		ok(strcmp(xz_env_or("XZ_UNIT_ENV", "d"), "v") == 0,
+		    "a set variable wins");
 	}
 }
 
