@@ -75,7 +75,7 @@ kore_parent_configure(int argc, char **argv)
 	    xz_env_or("XZ_JWT_KEYS", DEFAULT_KEYS), err, sizeof(err)) != 0)
 		fatal("XZ_JWT_KEYS: %s", err);
 	/* External identity providers, if any (their keys are not published). */
-	if ((v = getenv("XZ_TRUSTED_ISSUERS_FILE")) != NULL && *v != '\0' &&
+	if ((v = xz_env_or("XZ_TRUSTED_ISSUERS_FILE", NULL)) != NULL &&
 	    xz_keyring_load_issuers(&xz_config.keyring, v, err,
 	    sizeof(err)) != 0)
 		fatal("XZ_TRUSTED_ISSUERS_FILE: %s", err);

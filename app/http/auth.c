@@ -29,6 +29,7 @@ static void	issuer_defaults(struct xz_issuer *, const char *,
 		    const char *);
 static int	issuer_mapping(struct xz_issuer *, json_t *, char *, size_t);
 static unsigned char *file_read(const char *, size_t *, char *, size_t);
+static void	trim_eol(unsigned char *, size_t *);
 static int	auth_copy_str(json_t *, const char *, char *, size_t, int);
 static int	auth_audience_ok(json_t *, const char *);
 static int	auth_townships(json_t *, struct xz_claims *);
@@ -99,8 +100,7 @@ xz_keyring_add_key(struct xz_keyring *kr, int issuer, const char *kid,
 	}
 	memcpy(buf, key, len);
 	if (a == JWT_ALG_HS256) {
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
+		trim_eol(buf, &len);
 		/* An empty key makes libjwt accept anything: refuse short ones. */
 		if (len < 32) {
 			free(buf);
@@ -357,8 +357,7 @@ xz_signer_load(struct xz_signer *sg, struct xz_keyring *kr, const char *spec,
 		return (-1);
 
 	if (strcmp(alg, "HS256") == 0) {
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
+		trim_eol(buf, &len);
 		pub = NULL;
 		plen = len;
 		sg->alg = JWT_ALG_HS256;
@@ -845,6 +844,14 @@ issuer_mapping(struct xz_issuer *is, json_t *o, char *err, size_t errlen)
 		}
 	}
 	return (0);
+}
+
+/* An HS256 secret file's trailing newlines are not part of the secret. */
+static void
+trim_eol(unsigned char *buf, size_t *len)
+{
+	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
+		buf[--(*len)] = '\0';
 }
 
 static unsigned char *

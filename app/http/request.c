@@ -441,7 +441,7 @@ req_body(struct xz_ctx *ctx)
 		    "send the body as application/json (UTF-8)", NULL));
 	/* Kore rewinds the buffer once the body is in: the length is here. */
 	n = ctx->req->http_body != NULL ? ctx->req->http_body_length : 0;
-	if (ctx->req->http_body_length > XZ_BODY_MAX || n > XZ_BODY_MAX)
+	if (ctx->req->http_body_length > XZ_BODY_MAX)
 		return (xz_problem(ctx, 413, "payload_too_large",
 		    "the body may be at most 64 KiB", NULL));
 	memset(&errs, 0, sizeof(errs));
