@@ -21,6 +21,7 @@
 #define KEYFILE_MAX	262144	/* a key or a JWKS file */
 
 static int	auth_fail(struct xz_auth_fail *, const char *, const char *);
+static int	auth_own_claims(json_t *, struct xz_claims *);
 static json_t	*auth_segment_json(const char *, size_t);
 static int	auth_claims(const struct xz_keyring *, const struct xz_issuer *,
 		    json_t *, time_t, struct xz_claims *, struct xz_auth_fail *);
@@ -437,6 +438,10 @@ xz_token_mint(const struct xz_signer *sg, const struct xz_keyring *kr,
 		(void)jwt_add_grant(jwt, "township", c->township);
 	if (c->village[0] != '\0')
 		(void)jwt_add_grant(jwt, "village", c->village);
+	if (c->sid[0] != '\0')
+		(void)jwt_add_grant(jwt, "sid", c->sid);
+	if (c->pwd_change)
+		(void)jwt_add_grant_bool(jwt, "pwd_change", 1);
 	if (c->role == XZ_ROLE_PARTNER) {
 		(void)jwt_add_grant(jwt, "scope", c->scope);
 		if (strcmp(c->townships, "*") == 0) {
@@ -636,6 +641,11 @@ auth_claims(const struct xz_keyring *kr, const struct xz_issuer *is,
 		return (auth_fail(fail, "token_claims",
 		    "the village claim does not fit the role and township"));
 
+	if (!is->external && auth_own_claims(cl, c) != 0)
+		return (auth_fail(fail, "token_claims",
+		    "sid must be a session id ([0-9a-f-], at most 36) and "
+		    "pwd_change a boolean"));
+
 	if (c->role == XZ_ROLE_PARTNER) {
 		if (auth_townships(json_object_get(cl, "townships"), c) != 0)
 			return (auth_fail(fail, "token_claims",
@@ -646,6 +656,30 @@ auth_claims(const struct xz_keyring *kr, const struct xz_issuer *is,
 		    c->scope[0] != '\0')
 			return (auth_fail(fail, "token_claims",
 			    "only partner tokens carry scope and townships"));
+	}
+	return (0);
+}
+
+/* The service's own session claims: sid (optional) and pwd_change. */
+static int
+auth_own_claims(json_t *cl, struct xz_claims *c)
+{
+	json_t		*v;
+	const char	*p;
+
+	if (auth_copy_str(cl, "sid", c->sid, sizeof(c->sid), 0) != 0)
+		return (-1);
+	if (json_object_get(cl, "sid") != NULL && c->sid[0] == '\0')
+		return (-1);
+	for (p = c->sid; *p != '\0'; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		    *p == '-'))
+			return (-1);
+	}
+	if ((v = json_object_get(cl, "pwd_change")) != NULL) {
+		if (!json_is_boolean(v))
+			return (-1);
+		c->pwd_change = json_is_true(v);
 	}
 	return (0);
 }

@@ -76,6 +76,9 @@ struct xz_claims {
 	char		townships[XZ_GRANTS_MAX]; /* partners: "*" or a,b,c */
 	char		jti[129];
 	long long	exp;
+	/* Own issuer only; external issuers' sid/pwd_change are ignored. */
+	char		sid[37];	/* session (refresh family), or "" */
+	int		pwd_change;	/* must change the password first */
 };
 
 /* Why a token was refused; the code is a stable problem+json code. */
@@ -129,9 +132,10 @@ int	xz_signer_load(struct xz_signer *, struct xz_keyring *,
 	    const char *spec, char *err, size_t errlen);
 void	xz_signer_free(struct xz_signer *);
 /*
- * A token for c (role, codes, sub; scope and townships for partners) from
- * the service's own issuer, valid for ttl seconds from now.  The caller
- * frees it; NULL on failure.
+ * A token for c (role, codes, sub; scope and townships for partners; sid
+ * when not empty; pwd_change: true when set) from the service's own
+ * issuer, valid for ttl seconds from now.  The caller frees it; NULL on
+ * failure.
  */
 char	*xz_token_mint(const struct xz_signer *, const struct xz_keyring *,
 	    const struct xz_claims *, time_t now, long ttl);

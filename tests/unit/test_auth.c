@@ -34,6 +34,7 @@ static int	verify(const char *, struct xz_claims *, const char **);
 static void	expect_fail(const char *, const char *, const char *);
 static void	refuse(const char *, const char *, const char *);
 static char	*sign_raw(const char *, const char *, const char *);
+static void	session_claims(void);
 
 void
 test_auth(void)
@@ -380,7 +381,101 @@ test_auth(void)
 	big[sizeof(big) - 1] = '\0';
 	ok(verify(big, &c, &code) != 0 && strcmp(code, "token_too_long") == 0,
 	    "a token over 8 KiB is refused before decoding");
+
+	session_claims();
 	xz_keyring_free(&kr);
+}
+
+/* sid and pwd_change: minted, read back, and refused when mistyped. */
+static void
+session_claims(void)
+{
+	static const char *const	specs[] = {
+	    "dev-hs256:HS256:" KEYS "hs256.key",
+	    "dev-es256:ES256:" KEYS "es256.pem" };
+	static const char *const	bad[] = {
+	    "\"sid\":42", "\"sid\":\"\"", "\"sid\":\"0F3A\"",
+	    "\"sid\":\"0f3a 1\"", "\"sid\":\"0123456789abcdef"
+	    "0123456789abcdef01234\"", "\"sid\":null",
+	    "\"pwd_change\":\"true\"", "\"pwd_change\":1",
+	    "\"pwd_change\":null" };
+	struct xz_keyring	k3, k2;
+	struct xz_signer	sg;
+	struct xz_claims	in, out;
+	struct xz_auth_fail	f;
+	const char		*code;
+	char			err[256], extra[160], c1[512], *t, *body;
+	size_t			i;
+	int			okc;
+
+	memset(&in, 0, sizeof(in));
+	in.role = XZ_ROLE_VILLAGE;
+	(void)snprintf(in.sub, sizeof(in.sub), "u-village-1");
+	(void)snprintf(in.county, sizeof(in.county), "330599");
+	(void)snprintf(in.township, sizeof(in.township), "330599100");
+	(void)snprintf(in.village, sizeof(in.village), "330599100201");
+	(void)snprintf(in.sid, sizeof(in.sid),
+	    "7d444840-9dc0-11d1-b245-5ffdce74fad2");
+	in.pwd_change = 1;
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		xz_keyring_init(&k3, "xiangzhi-dev", "xiangzhi", 30);
+		okc = xz_signer_load(&sg, &k3, specs[i], err,
+		    sizeof(err)) == 0;
+		t = okc ? xz_token_mint(&sg, &k3, &in, now, 900) : NULL;
+		ok(t != NULL && xz_auth_verify(&k3, t, now, &out, &f) == 0 &&
+		    strcmp(out.sid, in.sid) == 0 && out.pwd_change == 1 &&
+		    strcmp(out.village, "330599100201") == 0,
+		    "sid and pwd_change survive mint and verify (%.20s)",
+		    specs[i]);
+		free(t);
+		in.sid[0] = '\0';
+		in.pwd_change = 0;
+		t = okc ? xz_token_mint(&sg, &k3, &in, now, 900) : NULL;
+		ok(t != NULL && xz_auth_verify(&k3, t, now, &out, &f) == 0 &&
+		    out.sid[0] == '\0' && out.pwd_change == 0,
+		    "without them, no sid and no pwd_change (%.20s)",
+		    specs[i]);
+		free(t);
+		(void)snprintf(in.sid, sizeof(in.sid), "0f3a");
+		in.pwd_change = 1;
+		xz_signer_free(&sg);
+		xz_keyring_free(&k3);
+	}
+
+	(void)snprintf(extra, sizeof(extra), "\"role\":\"county\","
+	    "\"county\":\"330599\",\"sid\":\"%s\",\"pwd_change\":false",
+	    "7d444840-9dc0-11d1-b245-5ffdce74fad2");
+	body = claims(extra, NULL);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"dev-hs256\"}", body,
+	    secret, secret_len);
+	ok(verify(t, &out, &code) == 0 && out.pwd_change == 0 &&
+	    strlen(out.sid) == 36, "a 36-char sid and pwd_change false are read");
+	free(t);
+	free(body);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		(void)snprintf(extra, sizeof(extra), "\"role\":\"county\","
+		    "\"county\":\"330599\",%s", bad[i]);
+		refuse(extra, NULL, "token_claims");
+	}
+
+	/* External providers cannot set them, however they spell them. */
+	xz_keyring_init(&k2, "xiangzhi-dev", "xiangzhi", 30);
+	ok(xz_keyring_load_spec(&k2, "dev-hs256:HS256:" KEYS "hs256.key",
+	    err, sizeof(err)) == 0 && xz_keyring_load_issuers(&k2,
+	    "conf/dev-issuers.json", err, sizeof(err)) == 0,
+	    "the development issuers load again (%s)", err);
+	(void)snprintf(c1, sizeof(c1), "{\"iss\":"
+	    "\"https://sso.dev.invalid/realms/county\",\"aud\":\"xiangzhi\","
+	    "\"exp\":%ld,\"preferred_username\":\"li.ming\","
+	    "\"xz_role\":\"township_officer\",\"xz_county\":\"330599\","
+	    "\"xz_township\":\"330599100\",\"sid\":\"NOT A SID!\","
+	    "\"pwd_change\":true}", now + 600);
+	t = sign_raw(KEYS "idp-es256.pem", "dev-idp-es256", c1);
+	ok(t != NULL && xz_auth_verify(&k2, t, now, &out, &f) == 0 &&
+	    out.sid[0] == '\0' && out.pwd_change == 0,
+	    "a provider's sid and pwd_change are ignored");
+	free(t);
+	xz_keyring_free(&k2);
 }
 
 static int
