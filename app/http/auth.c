@@ -19,9 +19,15 @@
 #include "xiangzhi/jwk.h"
 
 #define KEYFILE_MAX	262144	/* a key or a JWKS file */
+#define UNTIL_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
 
 static int	auth_fail(struct xz_auth_fail *, const char *, const char *);
+static int	auth_verify(const struct xz_keyring *, const char *, time_t,
+		    struct xz_claims *, struct xz_auth_fail *,
+		    const struct xz_key **);
 static int	auth_own_claims(json_t *, struct xz_claims *);
+static int	until_parse(const char *, long long *);
+static long long days_from_civil(int, int, int);
 static json_t	*auth_segment_json(const char *, size_t);
 static int	auth_claims(const struct xz_keyring *, const struct xz_issuer *,
 		    json_t *, time_t, struct xz_claims *, struct xz_auth_fail *);
@@ -122,6 +128,7 @@ xz_keyring_add_key(struct xz_keyring *kr, int issuer, const char *kid,
 	k->key = buf;
 	k->keylen = len;
 	k->issuer = issuer;
+	k->until = 0;
 	return (0);
 }
 
@@ -204,7 +211,8 @@ int
 xz_keyring_load_spec(struct xz_keyring *kr, const char *spec, char *err,
     size_t errlen)
 {
-	char		*copy, *item, *save, *kid, *alg, *path;
+	char		*copy, *item, *save, *kid, *alg, *path, *until;
+	long long	u;
 	int		rc;
 
 	if ((copy = strdup(spec)) == NULL) {
@@ -224,7 +232,21 @@ xz_keyring_load_spec(struct xz_keyring *kr, const char *spec, char *err,
 		}
 		*alg++ = '\0';
 		*path++ = '\0';
+		/* The rest is the until, which may itself hold ':'. */
+		u = 0;
+		if ((until = strchr(path, ':')) != NULL) {
+			*until++ = '\0';
+			if (until_parse(until, &u) != 0) {
+				(void)snprintf(err, errlen, "key %s: until '%s' "
+				    "is not unix seconds or YYYY-MM-DDTHH:MM:SSZ "
+				    "(UTC, after 1970)", kid, until);
+				rc = -1;
+				break;
+			}
+		}
 		rc = xz_keyring_add_file(kr, kid, alg, path, err, errlen);
+		if (rc == 0)
+			kr->keys[kr->count - 1].until = u;
 	}
 	free(copy);
 	if (rc == 0 && kr->count == 0) {
@@ -245,89 +267,16 @@ xz_keyring_free(struct xz_keyring *kr)
 }
 
 int
+xz_key_active(const struct xz_key *k, time_t now)
+{
+	return (k->until == 0 || (long long)now <= k->until);
+}
+
+int
 xz_auth_verify(const struct xz_keyring *kr, const char *token, time_t now,
     struct xz_claims *c, struct xz_auth_fail *fail)
 {
-	const struct xz_key	*key;
-	const char		*p, *dot1, *dot2, *alg, *kid;
-	json_t			*hdr, *payload;
-	jwt_t			*jwt;
-	size_t			len;
-	int			rc, dots;
-
-	memset(c, 0, sizeof(*c));
-	len = strlen(token);
-	if (len > XZ_TOKEN_MAX)
-		return (auth_fail(fail, "token_too_long",
-		    "the token is longer than 8 KiB"));
-
-	/* libjwt sizes stack buffers by token length: check the alphabet. */
-	dots = 0;
-	dot1 = dot2 = NULL;
-	for (p = token; *p != '\0'; p++) {
-		if (*p == '.') {
-			if (++dots == 1)
-				dot1 = p;
-			else
-				dot2 = p;
-			continue;
-		}
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			return (auth_fail(fail, "token_malformed",
-			    "the token is not a compact JWS"));
-	}
-	if (dots != 2 || dot1 == token || dot2 == dot1 + 1 ||
-	    dot2[1] == '\0')
-		return (auth_fail(fail, "token_malformed",
-		    "the token must have a header, a payload and a signature"));
-
-	if ((hdr = auth_segment_json(token, dot1 - token)) == NULL)
-		return (auth_fail(fail, "token_malformed",
-		    "the token header is not a JSON object"));
-	alg = json_string_value(json_object_get(hdr, "alg"));
-	kid = json_string_value(json_object_get(hdr, "kid"));
-	if (alg == NULL || kid == NULL) {
-		json_decref(hdr);
-		return (auth_fail(fail, "token_malformed",
-		    "the token header needs alg and kid"));
-	}
-	if ((key = auth_key(kr, kid)) == NULL) {
-		json_decref(hdr);
-		return (auth_fail(fail, "token_key_unknown",
-		    "the token names a key this service does not trust"));
-	}
-	/* The key decides the algorithm; the header must agree exactly. */
-	if (strcmp(alg, jwt_alg_str(key->alg)) != 0) {
-		json_decref(hdr);
-		return (auth_fail(fail, "token_algorithm",
-		    "the token algorithm does not match the key"));
-	}
-	json_decref(hdr);
-
-	jwt = NULL;
-	if (key->keylen == 0 ||
-	    jwt_decode(&jwt, token, key->key, (int)key->keylen) != 0 ||
-	    jwt == NULL) {
-		if (jwt != NULL)
-			jwt_free(jwt);
-		return (auth_fail(fail, "token_signature",
-		    "the token signature is not valid"));
-	}
-	if (jwt_get_alg(jwt) != key->alg) {
-		jwt_free(jwt);
-		return (auth_fail(fail, "token_algorithm",
-		    "the token algorithm does not match the key"));
-	}
-	jwt_free(jwt);
-
-	payload = auth_segment_json(dot1 + 1, dot2 - dot1 - 1);
-	if (payload == NULL)
-		return (auth_fail(fail, "token_malformed",
-		    "the token claims are not a JSON object without duplicates"));
-	rc = auth_claims(kr, &kr->issuers[key->issuer], payload, now, c, fail);
-	json_decref(payload);
-	return (rc);
+	return (auth_verify(kr, token, now, c, fail, NULL));
 }
 
 int
@@ -354,6 +303,13 @@ xz_signer_load(struct xz_signer *sg, struct xz_keyring *kr, const char *spec,
 	kid[p1 - spec] = '\0';
 	memcpy(alg, p1 + 1, p2 - p1 - 1);
 	alg[p2 - p1 - 1] = '\0';
+	/* Tokens signed with a retiring key would die with it. */
+	if (strchr(p2 + 1, ':') != NULL ||
+	    ((k = auth_key(kr, kid)) != NULL && k->until != 0)) {
+		(void)snprintf(err, errlen, "signing key %s: a retiring key "
+		    "(one with an until) cannot sign", kid);
+		return (-1);
+	}
 	if ((buf = file_read(p2 + 1, &len, err, errlen)) == NULL)
 		return (-1);
 
@@ -475,6 +431,7 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
     struct xz_auth_fail *fail)
 {
 	struct xz_auth_cache_entry	*e;
+	const struct xz_key		*key;
 	u_int64_t			h;
 	size_t				len, i;
 
@@ -498,7 +455,8 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
 		return (0);
 	}
 	ac->misses++;
-	if (xz_auth_verify(kr, token, now, c, fail) != 0)
+	key = NULL;
+	if (auth_verify(kr, token, now, c, fail, &key) != 0)
 		return (-1);
 	free(e->token);
 	if ((e->token = malloc(len + 1)) == NULL)
@@ -506,6 +464,8 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
 	memcpy(e->token, token, len + 1);
 	e->len = len;
 	e->until = (long long)now + XZ_AUTH_CACHE_TTL;
+	if (key != NULL && key->until != 0 && key->until < e->until)
+		e->until = key->until;
 	e->claims = *c;
 	return (0);
 }
@@ -567,6 +527,100 @@ xz_claims_has_scope(const struct xz_claims *c, const char *scope)
 			return (1);
 	}
 	return (0);
+}
+
+/* xz_auth_verify that also tells which key verified the token. */
+static int
+auth_verify(const struct xz_keyring *kr, const char *token, time_t now,
+    struct xz_claims *c, struct xz_auth_fail *fail,
+    const struct xz_key **keyp)
+{
+	const struct xz_key	*key;
+	const char		*p, *dot1, *dot2, *alg, *kid;
+	json_t			*hdr, *payload;
+	jwt_t			*jwt;
+	size_t			len;
+	int			rc, dots;
+
+	memset(c, 0, sizeof(*c));
+	len = strlen(token);
+	if (len > XZ_TOKEN_MAX)
+		return (auth_fail(fail, "token_too_long",
+		    "the token is longer than 8 KiB"));
+
+	/* libjwt sizes stack buffers by token length: check the alphabet. */
+	dots = 0;
+	dot1 = dot2 = NULL;
+	for (p = token; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (++dots == 1)
+				dot1 = p;
+			else
+				dot2 = p;
+			continue;
+		}
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return (auth_fail(fail, "token_malformed",
+			    "the token is not a compact JWS"));
+	}
+	if (dots != 2 || dot1 == token || dot2 == dot1 + 1 ||
+	    dot2[1] == '\0')
+		return (auth_fail(fail, "token_malformed",
+		    "the token must have a header, a payload and a signature"));
+
+	if ((hdr = auth_segment_json(token, dot1 - token)) == NULL)
+		return (auth_fail(fail, "token_malformed",
+		    "the token header is not a JSON object"));
+	alg = json_string_value(json_object_get(hdr, "alg"));
+	kid = json_string_value(json_object_get(hdr, "kid"));
+	if (alg == NULL || kid == NULL) {
+		json_decref(hdr);
+		return (auth_fail(fail, "token_malformed",
+		    "the token header needs alg and kid"));
+	}
+	if ((key = auth_key(kr, kid)) == NULL) {
+		json_decref(hdr);
+		return (auth_fail(fail, "token_key_unknown",
+		    "the token names a key this service does not trust"));
+	}
+	/* The key decides the algorithm; the header must agree exactly. */
+	if (strcmp(alg, jwt_alg_str(key->alg)) != 0) {
+		json_decref(hdr);
+		return (auth_fail(fail, "token_algorithm",
+		    "the token algorithm does not match the key"));
+	}
+	json_decref(hdr);
+	/* Rotation: a retired key vouches for nothing, whatever the exp. */
+	if (!xz_key_active(key, now))
+		return (auth_fail(fail, "key_retired",
+		    "the key that signed the token was retired"));
+
+	jwt = NULL;
+	if (key->keylen == 0 ||
+	    jwt_decode(&jwt, token, key->key, (int)key->keylen) != 0 ||
+	    jwt == NULL) {
+		if (jwt != NULL)
+			jwt_free(jwt);
+		return (auth_fail(fail, "token_signature",
+		    "the token signature is not valid"));
+	}
+	if (jwt_get_alg(jwt) != key->alg) {
+		jwt_free(jwt);
+		return (auth_fail(fail, "token_algorithm",
+		    "the token algorithm does not match the key"));
+	}
+	jwt_free(jwt);
+
+	payload = auth_segment_json(dot1 + 1, dot2 - dot1 - 1);
+	if (payload == NULL)
+		return (auth_fail(fail, "token_malformed",
+		    "the token claims are not a JSON object without duplicates"));
+	rc = auth_claims(kr, &kr->issuers[key->issuer], payload, now, c, fail);
+	json_decref(payload);
+	if (rc == 0 && keyp != NULL)
+		*keyp = key;
+	return (rc);
 }
 
 static int
@@ -886,6 +940,56 @@ trim_eol(unsigned char *buf, size_t *len)
 {
 	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
 		buf[--(*len)] = '\0';
+}
+
+/*
+ * A key's until: unix seconds (digits only) or exactly YYYY-MM-DDTHH:MM:SSZ,
+ * in (0, UNTIL_MAX].
+ */
+static int
+until_parse(const char *s, long long *out)
+{
+	static const int	mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int			y, mo, d, h, mi, se, n, leap;
+	long long		v;
+
+	if (xz_parse_ll(s, 1, UNTIL_MAX, out) == 0)
+		return (0);
+	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return (-1);
+	for (n = 0; n < 19; n++) {
+		if (n != 4 && n != 7 && n != 10 && n != 13 && n != 16 &&
+		    (s[n] < '0' || s[n] > '9'))
+			return (-1);
+	}
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi,
+	    &se) != 6)
+		return (-1);
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || se > 59)
+		return (-1);
+	v = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	if (v <= 0)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
 }
 
 static unsigned char *

@@ -55,6 +55,7 @@ struct xz_key {
 	unsigned char	*key;		/* owned by the keyring */
 	size_t		keylen;
 	int		issuer;		/* index into issuers */
+	long long	until;		/* retired after (unix s), 0: never */
 };
 
 struct xz_keyring {
@@ -109,10 +110,17 @@ int	xz_keyring_add_key(struct xz_keyring *, int issuer, const char *kid,
  */
 int	xz_keyring_load_issuers(struct xz_keyring *, const char *path,
 	    char *err, size_t errlen);
-/* Parses "kid:alg:path[,kid:alg:path...]" and adds every key. */
+/*
+ * Parses "kid:alg:path[:until][,...]" and adds every key.  until (a key's
+ * retirement, for rotation) is unix seconds or YYYY-MM-DDTHH:MM:SSZ (UTC);
+ * a token whose key's until has passed is refused as key_retired, with no
+ * leeway.  Paths cannot contain ':' or ','.
+ */
 int	xz_keyring_load_spec(struct xz_keyring *, const char *spec,
 	    char *err, size_t errlen);
 void	xz_keyring_free(struct xz_keyring *);
+/* 1 while a key may verify (and be published): no until, or now <= until. */
+int	xz_key_active(const struct xz_key *, time_t now);
 
 /*
  * The key the service signs its own tokens with.  The verifying half is
@@ -127,7 +135,11 @@ struct xz_signer {
 	size_t		keylen;
 };
 
-/* Loads "kid:alg:file" (ES256/RS256 private PEM; HS256 for development). */
+/*
+ * Loads "kid:alg:file" (ES256/RS256 private PEM; HS256 for development).
+ * A retiring key cannot sign: a spec with an until, or a kid the keyring
+ * holds with an until, is refused.
+ */
 int	xz_signer_load(struct xz_signer *, struct xz_keyring *,
 	    const char *spec, char *err, size_t errlen);
 void	xz_signer_free(struct xz_signer *);
@@ -147,9 +159,9 @@ int	xz_auth_verify(const struct xz_keyring *, const char *token,
 /*
  * A per-process cache of verified tokens (direct-mapped, keyed by the whole
  * token).  A hit skips the signature check, never the expiry check: an
- * entry is used only while now <= exp + leeway and at most
- * XZ_AUTH_CACHE_TTL seconds after it was verified.  Only successful
- * verifications are cached.
+ * entry is used only while now <= exp + leeway, at most
+ * XZ_AUTH_CACHE_TTL seconds after it was verified and never after its
+ * key's until.  Only successful verifications are cached.
  */
 #define XZ_AUTH_CACHE_SLOTS	1024
 #define XZ_AUTH_CACHE_TOKEN_MAX	2048
@@ -158,7 +170,7 @@ int	xz_auth_verify(const struct xz_keyring *, const char *token,
 struct xz_auth_cache_entry {
 	char			*token;		/* owned, NULL when empty */
 	size_t			len;
-	long long		until;
+	long long		until;	/* min(verified + TTL, key's until) */
 	struct xz_claims	claims;
 };
 

@@ -35,6 +35,8 @@ static void	expect_fail(const char *, const char *, const char *);
 static void	refuse(const char *, const char *, const char *);
 static char	*sign_raw(const char *, const char *, const char *);
 static void	session_claims(void);
+static void	key_retirement(void);
+static int	spec_until(const char *, long long *, char *, size_t);
 
 void
 test_auth(void)
@@ -383,6 +385,7 @@ test_auth(void)
 	    "a token over 8 KiB is refused before decoding");
 
 	session_claims();
+	key_retirement();
 	xz_keyring_free(&kr);
 }
 
@@ -476,6 +479,132 @@ session_claims(void)
 	    "a provider's sid and pwd_change are ignored");
 	free(t);
 	xz_keyring_free(&k2);
+}
+
+/* Keys with an until: parsed both ways, refused after it, cache too. */
+static void
+key_retirement(void)
+{
+	static const char *const	bad[] = { "garbage", "-5", "0", "",
+	    "123x", " 123", "2030-01-01T00:00:00Z ", "2030-01-01T00:00:00",
+	    "2030-01-01t00:00:00z", "2030-02-30T00:00:00Z",
+	    "2031-02-29T00:00:00Z", "2030-13-01T00:00:00Z",
+	    "2030-01-01T24:00:00Z", "2030-01-01T00:60:00Z",
+	    "1969-12-31T23:59:59Z", "2030-1-01T00:00:00Z",
+	    "+2030-01-01T00:00:0Z", "253402300800",
+	    "99999999999999999999999" };
+	static struct xz_auth_cache	ac;
+	struct xz_keyring	k4;
+	struct xz_signer	sg;
+	struct xz_claims	c;
+	struct xz_auth_fail	f;
+	char			err[256], spec[512], *t, *body, *es;
+	long long		u;
+	size_t			i;
+
+	ok(spec_until("1700000000", &u, err, sizeof(err)) == 0 &&
+	    u == 1700000000, "an until in unix seconds parses");
+	ok(spec_until("2000-02-29T12:34:56Z", &u, err, sizeof(err)) == 0 &&
+	    u == 951827696, "an RFC 3339 until parses (leap day)");
+	ok(spec_until("1970-01-02T00:00:00Z", &u, err, sizeof(err)) == 0 &&
+	    u == 86400, "1970-01-02T00:00:00Z is 86400");
+	ok(spec_until("9999-12-31T23:59:59Z", &u, err, sizeof(err)) == 0 &&
+	    u == 253402300799LL, "the last second of 9999 parses");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok(spec_until(bad[i], &u, err, sizeof(err)) != 0 &&
+		    strstr(err, "until") != NULL,
+		    "until '%s' is a load error (%s)", bad[i], err);
+	}
+
+	/* old (HS256) retires in 50 s; es (ES256) in 2099; new never. */
+	err[0] = '\0';
+	xz_keyring_init(&k4, "xiangzhi-dev", "xiangzhi", 30);
+	(void)snprintf(spec, sizeof(spec), "old:HS256:" KEYS "hs256.key:%ld,"
+	    "es:ES256:" KEYS "es256.pub.pem:2099-01-01T00:00:00Z,"
+	    "new:RS256:" KEYS "rs256.pub.pem", now + 50);
+	ok(xz_keyring_load_spec(&k4, spec, err, sizeof(err)) == 0 &&
+	    k4.count == 3 && k4.keys[0].until == now + 50 &&
+	    k4.keys[1].until == 4070908800LL && k4.keys[2].until == 0,
+	    "a keyring mixing both until forms and none loads (%s)", err);
+	ok(xz_key_active(&k4.keys[0], now + 50) &&
+	    !xz_key_active(&k4.keys[0], now + 51) &&
+	    xz_key_active(&k4.keys[2], (time_t)4102444800LL),
+	    "xz_key_active: through until inclusive, none means forever");
+
+	body = claims("\"role\":\"county\",\"county\":\"330599\"", NULL);
+	t = hs256("{\"alg\":\"HS256\",\"kid\":\"old\"}", body, secret,
+	    secret_len);
+	ok(xz_auth_verify(&k4, t, now, &c, &f) == 0,
+	    "a key before its until verifies");
+	ok(xz_auth_verify(&k4, t, now + 50, &c, &f) == 0,
+	    "a key at its until still verifies");
+	ok(xz_auth_verify(&k4, t, now + 51, &c, &f) != 0 &&
+	    strcmp(f.code, "key_retired") == 0 &&
+	    strstr(f.detail, "retired") != NULL,
+	    "a key past its until is refused as key_retired, no leeway");
+
+	/* The cache serves the token no later than the key's until. */
+	ok(xz_auth_verify_cached(&k4, &ac, t, now, &c, &f) == 0 &&
+	    xz_auth_verify_cached(&k4, &ac, t, now + 50, &c, &f) == 0 &&
+	    ac.hits == 1, "a cached token of a retiring key hits until then");
+	ok(xz_auth_verify_cached(&k4, &ac, t, now + 51, &c, &f) != 0 &&
+	    strcmp(f.code, "key_retired") == 0 && ac.hits == 1,
+	    "a cached token is refused once its key is retired");
+	free(t);
+	free(body);
+	xz_auth_cache_clear(&ac);
+
+	es = tu_sign(JWT_ALG_ES256, KEYS "es256.pem", "es", now);
+	ok(es != NULL && xz_auth_verify(&k4, es, now, &c, &f) == 0,
+	    "a key retiring in 2099 verifies today");
+	free(es);
+	es = tu_sign(JWT_ALG_ES256, KEYS "es256.pem", "es", 4070908790L);
+	ok(es != NULL && xz_auth_verify(&k4, es, 4070908801LL, &c, &f) != 0 &&
+	    strcmp(f.code, "key_retired") == 0,
+	    "and is refused after 2099-01-01T00:00:00Z");
+	free(es);
+
+	/* A retiring key cannot sign. */
+	ok(xz_signer_load(&sg, &k4, "old:HS256:" KEYS "hs256.key", err,
+	    sizeof(err)) != 0 && strstr(err, "retiring") != NULL,
+	    "a signing key whose kid has an until is refused (%s)", err);
+	ok(xz_signer_load(&sg, &k4, "s2:ES256:" KEYS "es256.pem:"
+	    "2099-01-01T00:00:00Z", err, sizeof(err)) != 0 &&
+	    strstr(err, "retiring") != NULL,
+	    "a signing spec with an until is refused (%s)", err);
+	ok(xz_signer_load(&sg, &k4, "new-es:ES256:" KEYS "idp-es256.pem",
+	    err, sizeof(err)) == 0 && k4.keys[k4.count - 1].until == 0,
+	    "a signing key without an until loads, its half never retires");
+	xz_signer_free(&sg);
+	xz_keyring_free(&k4);
+
+	/* A reused keyring slot does not inherit an old until. */
+	xz_keyring_init(&k4, "xiangzhi-dev", "xiangzhi", 30);
+	(void)xz_keyring_load_spec(&k4, "a:HS256:" KEYS "hs256.key:1", err,
+	    sizeof(err));
+	xz_keyring_free(&k4);
+	ok(xz_keyring_add_file(&k4, "b", "HS256", KEYS "hs256.key", err,
+	    sizeof(err)) == 0 && k4.keys[0].until == 0,
+	    "a key added after a free has no until");
+	xz_keyring_free(&k4);
+}
+
+/* Loads one HS256 key with until u_s; its until in *u, or -1 and err. */
+static int
+spec_until(const char *u_s, long long *u, char *err, size_t errlen)
+{
+	struct xz_keyring	k;
+	char			spec[256];
+	int			rc;
+
+	*err = '\0';
+	xz_keyring_init(&k, "i", "a", 30);
+	(void)snprintf(spec, sizeof(spec), "k:HS256:" KEYS "hs256.key:%s",
+	    u_s);
+	rc = xz_keyring_load_spec(&k, spec, err, errlen);
+	*u = rc == 0 ? k.keys[0].until : 0;
+	xz_keyring_free(&k);
+	return (rc);
 }
 
 static int
