@@ -80,6 +80,12 @@ $(BUILD)/xiangzhi-admin: $(ADMIN_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $(ADMIN_SRC) $(ADMIN_LIBS)
 
+# Token verification cost, run by `make bench`: -O2, no sanitizers.
+$(BUILD)/bench-verify: tests/bench/verify.c $(CORE_SRC) $(HEADERS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/bench/verify.c $(CORE_SRC) \
+	    -ljansson -ljwt -lcrypto
+
 $(BUILD)/unit-tests: $(UNIT_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(UNIT_SRC) -ljansson -ljwt -lcrypto -lsodium
@@ -96,7 +102,7 @@ test: deps
 	@tests/harness.sh test
 
 bench: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build $(BUILD)/bench-verify
 	@tests/harness.sh bench
 
 unit: $(BUILD)/unit-tests

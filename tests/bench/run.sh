@@ -9,12 +9,16 @@
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_SCALE (default province),
 # BENCH_CONNECTIONS (default 64).  Not a test: it prints figures.
+# First, build/bench-verify (tests/bench/verify.c): µs per token verified.
 
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 . "$root/tests/lib.sh"
+
+echo "== token verification cost (build/bench-verify, -O2, no sanitizers)"
+"$root/build/bench-verify"
 
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-64}
