@@ -21,16 +21,16 @@ CFLAGS	+= -std=gnu11 -O2 -g -fPIC $(WARN) -Iinclude -I/usr/include/postgresql \
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	   -fno-omit-frame-pointer
 
-CORE_SRC   := app/core/core.c app/core/jwk.c app/http/auth.c
+CORE_SRC   := app/core/core.c app/core/jwk.c app/http/auth.c app/core/secret.c
 MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
-	      app/http/metrics.c app/db/db.c app/org/org.c $(CORE_SRC)
+	      app/http/metrics.c app/http/job.c app/db/db.c app/org/org.c \
+	      app/identity/token.c app/identity/users.c \
+	      app/identity/clients.c $(CORE_SRC)
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c $(CORE_SRC)
-# app/core/secret.c (issue 3, identity) is unit-tested here and not yet
-# linked into the service.
-UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC) app/core/secret.c
+UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
 
-MODULE_LIBS := -lpq -ljansson -ljwt -lcrypto
+MODULE_LIBS := -lpq -ljansson -ljwt -lsodium -lcrypto
 ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium -lcrypto
 
 PACKAGES := kore libpq-dev libjansson-dev libjwt-dev libsodium-dev \
@@ -84,7 +84,7 @@ $(BUILD)/xiangzhi-admin: $(ADMIN_SRC) $(HEADERS)
 $(BUILD)/bench-verify: tests/bench/verify.c $(CORE_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ tests/bench/verify.c $(CORE_SRC) \
-	    -ljansson -ljwt -lcrypto
+	    -ljansson -ljwt -lsodium -lcrypto
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +18,27 @@
 #include <kore/seccomp.h>
 
 #include "xiangzhi/http.h"
+#include "xiangzhi/identity.h"
 #include "xiangzhi/jwk.h"
 #include "xiangzhi/org.h"
+#include "xiangzhi/secret.h"
 
 /*
  * glibc 2.36 implements stat/fstat with newfstatat, which Kore 4.1's worker
- * filter lacks; libpq calls it while connecting.  Nothing else is added
- * (the test suite checks that no worker dies in the sandbox).
+ * filter lacks; libpq calls it while connecting.  Task threads (argon2id,
+ * app/http/job.c): glibc tries clone3 first, refused here with ENOSYS so
+ * that it falls back to clone (which Kore's task filter allows), and each
+ * new thread must register rseq (glibc aborts otherwise).  Nothing else is
+ * added (the test suite checks that no worker dies in the sandbox).
  */
 KORE_SECCOMP_FILTER("xiangzhi",
-	KORE_SYSCALL_ALLOW(newfstatat)
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_DENY(clone3, ENOSYS),
+	KORE_SYSCALL_ALLOW(rseq)
 );
+
+/* The service signs its own tokens with this key unless told otherwise. */
+#define DEFAULT_SIGNING_KEY	"dev-es256:ES256:conf/dev-keys/es256.pem"
 
 #define DEFAULT_KEYS							\
 	"dev-hs256:HS256:conf/dev-keys/hs256.key,"			\
@@ -43,15 +54,21 @@ extern const char	_binary_app_http_openapi_json_end[];
 
 struct xz_config	xz_config;
 
-static char		*jwks_build(const struct xz_keyring *);
+static void		jwks_build(const struct xz_keyring *);
+static long		env_long(const char *, long, long, long);
 
-/* The public half of every RS256/ES256 key, built once in the parent. */
-static char		*jwks_json;
+/*
+ * The public half of every RS256/ES256 key as a JWK, built once in the
+ * parent; a key is published until its `until` passes.
+ */
+static char		*jwks_keys[XZ_KEYS_MAX];
 
 static struct xz_stmt	ready_stmt = { "xz_ready", "select 1", 0, -1 };
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
+
+static void	identity_configure(void);
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -79,7 +96,8 @@ kore_parent_configure(int argc, char **argv)
 	    xz_keyring_load_issuers(&xz_config.keyring, v, err,
 	    sizeof(err)) != 0)
 		fatal("XZ_TRUSTED_ISSUERS_FILE: %s", err);
-	jwks_json = jwks_build(&xz_config.keyring);
+	identity_configure();
+	jwks_build(&xz_config.keyring);
 	xz_config.conninfo = kore_strdup(xz_env_or("XZ_DATABASE_URL", DEFAULT_DB));
 	xz_config.pool_size = atoi(xz_env_or("XZ_DB_POOL", "2"));
 	if (xz_config.pool_size < 1 || xz_config.pool_size > 64)
@@ -97,6 +115,7 @@ kore_worker_configure(void)
 	xz_db_init(xz_config.conninfo, xz_config.pool_size);
 	xz_db_register(&ready_stmt);
 	xz_org_register();
+	xz_identity_register();
 }
 
 int
@@ -140,22 +159,90 @@ xz_openapi(struct xz_ctx *ctx)
 int
 xz_jwks(struct xz_ctx *ctx)
 {
-	return (xz_reply_raw(ctx, 200, "application/jwk-set+json",
-	    jwks_json, strlen(jwks_json)));
+	const struct xz_keyring	*kr = &xz_config.keyring;
+	struct kore_buf		*b;
+	time_t			now;
+	int			i, n, r;
+
+	now = time(NULL);
+	b = kore_buf_alloc(4096);
+	kore_buf_append(b, "{\"keys\":[", 9);
+	for (i = n = 0; i < kr->count; i++) {
+		if (jwks_keys[i] == NULL || !xz_key_active(&kr->keys[i], now))
+			continue;
+		if (n++ > 0)
+			kore_buf_append(b, ",", 1);
+		kore_buf_append(b, jwks_keys[i], strlen(jwks_keys[i]));
+	}
+	kore_buf_append(b, "]}", 2);
+	r = xz_reply_raw(ctx, 200, "application/jwk-set+json", b->data,
+	    b->offset);
+	kore_buf_free(b);
+	return (r);
+}
+
+/*
+ * Identity settings; the signing key's public half joins the keyring (and
+ * so the JWKS).  HS256 signing is for development only: it needs
+ * XZ_ALLOW_HS256_SIGNING=1.  The argon2id cost is set here, before the
+ * workers fork, so that the dummy hash for unknown users is computed once.
+ */
+static void
+identity_configure(void)
+{
+	struct xz_pwhash_params	pw;
+	char			err[256];
+
+	if (xz_signer_load(&xz_identity.signer, &xz_config.keyring,
+	    xz_env_or("XZ_JWT_SIGNING_KEY", DEFAULT_SIGNING_KEY), err,
+	    sizeof(err)) != 0)
+		fatal("XZ_JWT_SIGNING_KEY: %s", err);
+	if (xz_identity.signer.alg == JWT_ALG_HS256 &&
+	    strcmp(xz_env_or("XZ_ALLOW_HS256_SIGNING", "0"), "1") != 0)
+		fatal("XZ_JWT_SIGNING_KEY: HS256 signing is for development "
+		    "only; use ES256 or RS256 (or set "
+		    "XZ_ALLOW_HS256_SIGNING=1 in development)");
+	xz_identity.access_ttl = env_long("XZ_ACCESS_TTL", 900, 60, 86400);
+	xz_identity.refresh_ttl = env_long("XZ_REFRESH_TTL", 43200, 300,
+	    90 * 86400);
+	xz_identity.secret_overlap = env_long("XZ_CLIENT_SECRET_OVERLAP",
+	    86400, 0, 7 * 86400);
+	xz_identity.login_max = env_long("XZ_LOGIN_MAX_FAILURES", 5, 1, 100);
+	xz_identity.login_window = env_long("XZ_LOGIN_WINDOW", 900, 60,
+	    86400);
+	xz_identity.login_lock = env_long("XZ_LOGIN_LOCK", 900, 60, 86400);
+	if (xz_pwhash_params_parse(xz_env_or("XZ_PWHASH_OPS", NULL),
+	    xz_env_or("XZ_PWHASH_MEM_KIB", NULL), &pw, err, sizeof(err)) != 0)
+		fatal("XZ_PWHASH_*: %s", err);
+	if (xz_secret_configure(&pw) != 0)
+		fatal("argon2id: cannot configure");
+}
+
+/* An integer setting in [min, max]; anything else is fatal. */
+static long
+env_long(const char *name, long def, long min, long max)
+{
+	const char	*v;
+	long long	n;
+
+	if ((v = xz_env_or(name, NULL)) == NULL)
+		return (def);
+	if (xz_parse_ll(v, min, max, &n) != 0)
+		fatal("%s must be an integer from %ld to %ld", name, min, max);
+	return ((long)n);
 }
 
 /*
  * The service's own public keys: HS256 secrets and external providers' keys
  * are never published; a key that cannot be a JWK is fatal.
  */
-static char *
+static void
 jwks_build(const struct xz_keyring *kr)
 {
-	json_t		*keys, *jwk;
-	char		err[256], *s, *out;
+	json_t		*jwk;
+	char		err[256], *s;
 	int		i;
 
-	keys = json_array();
 	for (i = 0; i < kr->count; i++) {
 		if (kr->keys[i].alg == JWT_ALG_HS256 || kr->keys[i].issuer != 0)
 			continue;
@@ -164,13 +251,10 @@ jwks_build(const struct xz_keyring *kr)
 		    jwt_alg_str(kr->keys[i].alg), err, sizeof(err));
 		if (jwk == NULL)
 			fatal("key %s: %s", kr->keys[i].kid, err);
-		(void)json_array_append_new(keys, jwk);
+		if ((s = json_dumps(jwk, JSON_COMPACT)) == NULL)
+			fatal("jwks_build: cannot encode");
+		json_decref(jwk);
+		jwks_keys[i] = kore_strdup(s);
+		free(s);
 	}
-	s = json_dumps(json_pack("{s:o}", "keys", keys), JSON_COMPACT);
-	if (s == NULL)
-		fatal("jwks_build: cannot encode");
-	out = kore_strdup(s);
-	free(s);
-	return (out);
 }
-

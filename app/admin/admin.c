@@ -28,6 +28,7 @@
 #include "xiangzhi/auth.h"
 #include "xiangzhi/core.h"
 #include "xiangzhi/roles.h"
+#include "xiangzhi/secret.h"
 #include "xiangzhi/seed.h"
 
 #define DEFAULT_OWNER_URL						\
@@ -40,6 +41,7 @@ static int		cmd_migrate(int, char **);
 static int		cmd_seed(int, char **);
 static int		cmd_token(int, char **);
 static int		cmd_routes(void);
+static int		cmd_user_add(int, char **);
 static PGconn		*db_open(const char *);
 static const char	*opt(int, char **, const char *, const char *);
 static int		exec_ok(PGconn *, const char *);
@@ -68,6 +70,9 @@ main(int argc, char **argv)
 		return (cmd_token(argc - 3, argv + 3));
 	if (strcmp(argv[1], "routes") == 0)
 		return (cmd_routes());
+	if (strcmp(argv[1], "user") == 0 && argc > 2 &&
+	    strcmp(argv[2], "add") == 0)
+		return (cmd_user_add(argc - 3, argv + 3));
 	usage();
 }
 
@@ -83,6 +88,8 @@ usage(void)
 	    "           [--county C] [--township T] [--village V] [--scope S]\n"
 	    "           [--townships T1,T2|*] [--sub S] [--ttl SECONDS]\n"
 	    "       xiangzhi-admin routes\n"
+	    "       xiangzhi-admin user add --login L --name NAME --county C\n"
+	    "           [--township T [--village V]]   (password on stdin)\n"
 	    "environment: XZ_OWNER_URL, XZ_JWT_ISSUER, XZ_JWT_AUDIENCE,\n"
 	    "             XZ_JWT_SIGNING_KEY (kid:alg:file, default the\n"
 	    "             development key dev-hs256)\n");
@@ -226,8 +233,74 @@ cmd_seed(int argc, char **argv)
 	if ((conn = db_open(opt(argc, argv, "--url", NULL))) == NULL)
 		return (1);
 	rc = xz_seed_demo(conn, opt(argc, argv, "--scale", "county"));
+	if (rc == 0)
+		rc = xz_seed_demo_identity(conn);
 	PQfinish(conn);
 	return (rc == 0 ? 0 : 1);
+}
+
+/*
+ * Creates a user directly (as the owner role): how the first county users
+ * are made.  The password comes on stdin (one line) and must be changed at
+ * the first sign-in, like any password set by someone else.
+ */
+static int
+cmd_user_add(int argc, char **argv)
+{
+	char		line[XZ_SECRET_MAX + 2], hash[crypto_pwhash_STRBYTES];
+	char		code[32];
+	const char	*p[7], *login, *tw, *vil;
+	PGconn		*conn;
+	PGresult	*res;
+	size_t		len;
+	int		rc;
+
+	login = opt(argc, argv, "--login", NULL);
+	tw = opt(argc, argv, "--township", NULL);
+	vil = opt(argc, argv, "--village", NULL);
+	p[0] = login;
+	p[1] = opt(argc, argv, "--name", NULL);
+	p[2] = vil != NULL ? "village" : tw != NULL ? "township" : "county";
+	p[3] = opt(argc, argv, "--county", NULL);
+	p[4] = tw;
+	p[5] = vil;
+	if (login == NULL || p[1] == NULL || p[3] == NULL ||
+	    (vil != NULL && tw == NULL)) {
+		fprintf(stderr, "user add: --login, --name and --county are "
+		    "required (--village needs --township)\n");
+		return (2);
+	}
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		fprintf(stderr, "user add: give the password on stdin\n");
+		return (2);
+	}
+	len = strcspn(line, "\r\n");
+	line[len] = '\0';
+	if (xz_password_check(line, len, login, code, sizeof(code)) != 0) {
+		sodium_memzero(line, sizeof(line));
+		fprintf(stderr, "user add: the password does not meet the "
+		    "rules (%s)\n", code);
+		return (2);
+	}
+	rc = xz_secret_hash(line, len, NULL, hash);
+	sodium_memzero(line, sizeof(line));
+	if (rc != 0 || (conn = db_open(opt(argc, argv, "--url", NULL))) ==
+	    NULL)
+		return (1);
+	p[6] = hash;
+	res = PQexecParams(conn, "insert into users (login, display_name,"
+	    " level, county_code, township_code, village_code, password_hash,"
+	    " created_by) values ($1, $2, $3, $4, $5, $6, $7, 'xiangzhi-admin')"
+	    " returning id", 7, NULL, p, NULL, NULL, 0);
+	rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : 1;
+	if (rc == 0)
+		printf("%s\n", PQgetvalue(res, 0, 0));
+	else
+		fprintf(stderr, "user add: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(conn);
+	sodium_memzero(hash, sizeof(hash));
+	return (rc);
 }
 
 static int
@@ -292,14 +365,17 @@ cmd_routes(void)
 #define GET	"GET"
 #define POST	"POST"
 #define PATCH	"PATCH"
-#define XZ_ROUTE(m, p, r, s, start, finish)				\
+#define XZ_ROUTEF(m, p, r, s, f, start, finish)				\
 	printf("%s %s ", m, p);						\
 	roles_print(r);							\
 	printf(" %s\n", dash(s));
+#define XZ_ROUTE(m, p, r, s, start, finish)				\
+	XZ_ROUTEF(m, p, r, s, 0, start, finish)
 
 #include "../http/routes.def"
 
 #undef XZ_ROUTE
+#undef XZ_ROUTEF
 	return (0);
 }
 

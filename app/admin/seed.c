@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 
+#include "xiangzhi/secret.h"
 #include "xiangzhi/seed.h"
 
 #define SEED_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -586,4 +587,59 @@ seed_pgerror(const char *what, const char *msg)
 	len = strlen(msg);
 	fprintf(stderr, "seed: %s: %s%s", what, msg,
 	    msg[len - 1] == '\n' ? "" : "\n");
+}
+
+int
+xz_seed_demo_identity(PGconn *conn)
+{
+	char		pw[crypto_pwhash_STRBYTES], sec[crypto_pwhash_STRBYTES];
+	const char	*params[2];
+	PGresult	*res;
+	int		rc;
+
+	if (xz_secret_hash(XZ_SEED_DEMO_PASSWORD,
+	    strlen(XZ_SEED_DEMO_PASSWORD), NULL, pw) != 0 ||
+	    xz_secret_hash(XZ_SEED_DEMO_CLIENT_SECRET,
+	    strlen(XZ_SEED_DEMO_CLIENT_SECRET), NULL, sec) != 0) {
+		fprintf(stderr, "seed: cannot hash the demo password\n");
+		return (-1);
+	}
+	params[0] = pw;
+	params[1] = sec;
+	res = PQexecParams(conn,
+	    "with tag as (select set_config('app.request_id', 'seed-demo',"
+	    " false)),"
+	    " u as (insert into users (login, display_name, level,"
+	    " county_code, township_code, village_code, password_hash,"
+	    " must_change_password, created_by)"
+	    " select 'county." XZ_SEED_DEMO_COUNTY "', name || '改革办',"
+	    " 'county', code, null, null, $1, false, 'seed-demo'"
+	    " from counties, tag where code = '" XZ_SEED_DEMO_COUNTY "'"
+	    " union all select 'officer.' || code, name || '干部', 'township',"
+	    " county_code, code, null, $1, false, 'seed-demo'"
+	    " from townships where county_code = '" XZ_SEED_DEMO_COUNTY "'"
+	    " union all (select distinct on (township_code) 'village.' || code,"
+	    " name || '村委会', 'village', county_code, township_code, code, $1,"
+	    " false, 'seed-demo' from villages"
+	    " where county_code = '" XZ_SEED_DEMO_COUNTY "'"
+	    " order by township_code, code)"
+	    " on conflict (login) do nothing returning 1)"
+	    " insert into partner_clients (id, county_code, name, scopes,"
+	    " townships, secret_hash, created_by)"
+	    " select '" XZ_SEED_DEMO_CLIENT_ID "', '" XZ_SEED_DEMO_COUNTY "',"
+	    " '县农业社会化服务平台', array['org:read', 'coops:read',"
+	    " 'bookings:write', 'funds:read', 'dashboard:read',"
+	    " 'changes:read'], null, $2, 'seed-demo'"
+	    " where exists (select 1 from counties"
+	    " where code = '" XZ_SEED_DEMO_COUNTY "')"
+	    " and (select count(*) from u) >= 0"
+	    " on conflict (id) do nothing",
+	    2, NULL, params, NULL, NULL, 0);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+	if (rc != 0)
+		seed_pgerror("demo users", PQresultErrorMessage(res));
+	PQclear(res);
+	sodium_memzero(pw, sizeof(pw));
+	sodium_memzero(sec, sizeof(sec));
+	return (rc);
 }

@@ -425,6 +425,8 @@ validate_field(json_t *val, const struct xz_field *f, struct xz_errors *errs)
 
 	(void)snprintf(ptr, sizeof(ptr), "/%s", f->name);
 	switch (f->type) {
+	case XZ_FT_ANY:
+		return (0);
 	case XZ_FT_INT:
 		if (!json_is_integer(val)) {
 			xz_errors_add(errs, 0, ptr, "type",

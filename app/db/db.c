@@ -70,8 +70,9 @@ static struct xz_stmt	db_claims = {
 	" set_config('app.scopes', $6, true),"
 	" set_config('app.townships', $7, true),"
 	" set_config('app.request_id', $8, true),"
+	" set_config('app.sid', $10, true),"
 	" set_config('transaction_read_only', $9, true)",
-	9, -1
+	10, -1
 };
 
 static struct xz_conn	*pool;
@@ -131,7 +132,8 @@ xz_tx_new(struct http_request *req, const struct xz_claims *c,
 	if (c != NULL) {
 		(void)xz_tx_add(tx, &db_claims, xz_role_name(c->role),
 		    c->county, c->township, c->village, c->sub, c->scope,
-		    c->townships, request_id, readonly ? "on" : "off");
+		    c->townships, request_id, readonly ? "on" : "off",
+		    c->sid);
 	}
 	return (tx);
 }

@@ -21,6 +21,7 @@ static int	req_begin(struct xz_ctx *);
 static int	req_match(struct xz_ctx *, int *);
 static int	req_auth(struct xz_ctx *);
 static int	req_body(struct xz_ctx *);
+static int	req_form(struct xz_ctx *);
 static void	req_request_id(struct xz_ctx *);
 static void	req_free(struct http_request *);
 static const char *req_title(int);
@@ -71,6 +72,38 @@ xz_reply_empty(struct xz_ctx *ctx, int status)
 }
 
 int
+xz_reply_secret(struct xz_ctx *ctx, int status, const char *json,
+    size_t len, const char *member, char *secret, size_t secretlen)
+{
+	struct kore_buf	*b;
+	size_t		i;
+	int		r;
+
+	/* Generated secrets are base64url: nothing to escape. */
+	for (i = 0; secret[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)secret[i]) && secret[i] != '-' &&
+		    secret[i] != '_')
+			fatal("xz_reply_secret: not a generated secret");
+	}
+	if (i == 0)
+		return (xz_reply_raw(ctx, status, "application/json", json,
+		    len));
+	while (len > 0 && json[len - 1] != '}')
+		len--;
+	if (len == 0)
+		fatal("xz_reply_secret: not a JSON object");
+	b = kore_buf_alloc(len + i + 64);
+	kore_buf_append(b, json, len - 1);
+	kore_buf_appendf(b, "%s\"%s\":\"%s\"}", len > 2 ? "," : "", member,
+	    secret);
+	sodium_memzero(secret, secretlen);
+	r = xz_reply_raw(ctx, status, "application/json", b->data, b->offset);
+	sodium_memzero(b->data, b->length);
+	kore_buf_free(b);
+	return (r);
+}
+
+int
 xz_problem(struct xz_ctx *ctx, int status, const char *code,
     const char *detail, const struct xz_errors *errs)
 {
@@ -95,6 +128,33 @@ xz_problem(struct xz_ctx *ctx, int status, const char *code,
 		    "Bearer realm=\"xiangzhi\", error=\"invalid_token\"");
 	}
 	r = xz_reply_raw(ctx, status, "application/problem+json", s, strlen(s));
+	free(s);
+	return (r);
+}
+
+int
+xz_oauth_error(struct xz_ctx *ctx, int status, const char *error,
+    const char *code, const char *detail)
+{
+	json_t		*p;
+	char		*s;
+	int		r;
+
+	p = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s}",
+	    "error", error, "error_description", detail,
+	    "type", "about:blank", "title", req_title(status),
+	    "status", status, "detail", detail, "code", code,
+	    "request_id", ctx->request_id);
+	if (p == NULL || (s = json_dumps(p, JSON_COMPACT)) == NULL) {
+		json_decref(p);
+		return (xz_reply_raw(ctx, 500, "application/json", "{}", 2));
+	}
+	json_decref(p);
+	if (status == 401)
+		http_response_header(ctx->req, "www-authenticate",
+		    "Basic realm=\"xiangzhi\"");
+	http_response_header(ctx->req, "pragma", "no-cache");
+	r = xz_reply_raw(ctx, status, "application/json", s, strlen(s));
 	free(s);
 	return (r);
 }
@@ -220,8 +280,24 @@ xz_path_code(struct xz_ctx *ctx, int i, const char *name, size_t digits,
 	return (NULL);
 }
 
+static size_t	paging_digits;
+
+static int
+paging_code_valid(const char *s)
+{
+	return (xz_code_valid(s, paging_digits));
+}
+
 int
 xz_paging_parse(struct xz_ctx *ctx, size_t digits, struct xz_errors *errs)
+{
+	paging_digits = digits;
+	return (xz_paging_parse_key(ctx, paging_code_valid, errs));
+}
+
+int
+xz_paging_parse_key(struct xz_ctx *ctx, int (*valid)(const char *),
+    struct xz_errors *errs)
 {
 	const char	*qs;
 	char		key[32], val[128];
@@ -246,9 +322,10 @@ xz_paging_parse(struct xz_ctx *ctx, size_t digits, struct xz_errors *errs)
 				    XZ_PAGE_MAX);
 		} else if (strcmp(key, "cursor") == 0) {
 			n = xz_b64url_decode(val, strlen(val), raw);
-			if (n != (long)digits ||
+			if (n <= 0 || n >= (long)sizeof(ctx->cursor) ||
 			    (memcpy(ctx->cursor, raw, n), ctx->cursor[n] = '\0',
-			    !xz_code_valid(ctx->cursor, digits))) {
+			    strlen(ctx->cursor) != (size_t)n ||
+			    !valid(ctx->cursor))) {
 				ctx->cursor[0] = '\0';
 				xz_errors_add(errs, 1, "cursor", "format",
 				    "cursor is not one this service handed out");
@@ -259,6 +336,41 @@ xz_paging_parse(struct xz_ctx *ctx, size_t digits, struct xz_errors *errs)
 		}
 	}
 	return (errs->count > 0 ? -1 : 0);
+}
+
+const char *
+xz_path_uuid(struct xz_ctx *ctx, int i, const char *name,
+    struct xz_errors *errs)
+{
+	char		*s = (char *)ctx->path_params[i];
+	size_t		k;
+
+	for (k = 0; s != NULL && s[k] != '\0' && k < 36; k++) {
+		if (k == 8 || k == 13 || k == 18 || k == 23) {
+			if (s[k] != '-')
+				break;
+		} else if (!isxdigit((unsigned char)s[k])) {
+			break;
+		}
+		s[k] = (char)tolower((unsigned char)s[k]);
+	}
+	if (s != NULL && k == 36 && s[k] == '\0')
+		return (s);
+	xz_errors_add(errs, 1, name, "format", "%s must be a UUID", name);
+	return (NULL);
+}
+
+const char *
+xz_body_str(struct xz_ctx *ctx, const char *name)
+{
+	return (json_string_value(json_object_get(ctx->body, name)));
+}
+
+int
+xz_bad(struct xz_ctx *ctx, struct xz_errors *errs)
+{
+	return (xz_problem(ctx, 400, "validation_failed",
+	    "the request has invalid fields or parameters", errs));
 }
 
 int
@@ -337,14 +449,22 @@ req_begin(struct xz_ctx *ctx)
 			return (xz_problem(ctx, 403, "forbidden",
 			    "your role may not do this", NULL));
 		if (ctx->claims.role == XZ_ROLE_PARTNER &&
+		    !(ctx->route->flags & XZ_RF_ANYSCOPE) &&
 		    (ctx->route->scope == NULL ||
 		    !xz_claims_has_scope(&ctx->claims, ctx->route->scope)))
 			return (xz_problem(ctx, 403, "insufficient_scope",
 			    "the partner token lacks the scope this needs",
 			    NULL));
+		if (ctx->claims.pwd_change &&
+		    !(ctx->route->flags & XZ_RF_PWDCHANGE))
+			return (xz_problem(ctx, 403, "password_change_required",
+			    "change your password first: POST "
+			    "/api/v1/auth/password, then get a new token",
+			    NULL));
 	}
-	if (ctx->req->method == HTTP_METHOD_POST ||
-	    ctx->req->method == HTTP_METHOD_PATCH) {
+	if ((ctx->req->method == HTTP_METHOD_POST ||
+	    ctx->req->method == HTTP_METHOD_PATCH) &&
+	    !(ctx->route->flags & XZ_RF_NOBODY)) {
 		if ((r = req_body(ctx)) != XZ_NEXT)
 			return (r);
 	}
@@ -432,6 +552,17 @@ req_body(struct xz_ctx *ctx)
 	const char		*ct;
 	size_t			n;
 
+	if ((ctx->route->flags & XZ_RF_FORM) &&
+	    http_request_header(ctx->req, "content-type", &ct) &&
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+	    (ct[33] == '\0' || ct[33] == ';'))
+		return (req_form(ctx));
+	if ((ctx->route->flags & XZ_RF_OPTBODY) &&
+	    !http_request_header(ctx->req, "content-type", &ct) &&
+	    (ctx->req->http_body == NULL || ctx->req->http_body_length == 0)) {
+		ctx->body = json_object();
+		return (XZ_NEXT);
+	}
 	if (!http_request_header(ctx->req, "content-type", &ct) ||
 	    strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';') ||
@@ -450,6 +581,60 @@ req_body(struct xz_ctx *ctx)
 	if (ctx->body == NULL)
 		return (xz_problem(ctx, 400, "validation_failed",
 		    "the body is not a valid JSON object", &errs));
+	return (XZ_NEXT);
+}
+
+/*
+ * An application/x-www-form-urlencoded body (the token endpoint) as a JSON
+ * object of strings.  A parameter given twice is an error (RFC 6749 3.2).
+ */
+static int
+req_form(struct xz_ctx *ctx)
+{
+	struct xz_errors	errs;
+	struct kore_buf		*copy;
+	const char		*p;
+	char			key[64], val[XZ_SECRET_MAX + 1];
+	size_t			n;
+	int			r;
+
+	n = ctx->req->http_body != NULL ? ctx->req->http_body_length : 0;
+	if (n > XZ_BODY_MAX)
+		return (xz_problem(ctx, 413, "payload_too_large",
+		    "the body may be at most 64 KiB", NULL));
+	memset(&errs, 0, sizeof(errs));
+	copy = kore_buf_alloc(n + 1);
+	if (n > 0)
+		kore_buf_append(copy, ctx->req->http_body->data, n);
+	kore_buf_append(copy, "", 1);
+	ctx->body = json_object();
+	ctx->form = 1;
+	p = (const char *)copy->data;
+	if (strstr(p, "%00") != NULL || strlen(p) != n)
+		xz_errors_add(&errs, 0, "", "format",
+		    "the form body holds a NUL character");
+	while (*p != '\0' && errs.count == 0) {
+		r = req_query_next(&p, key, sizeof(key), val, sizeof(val));
+		if (r == 0 && xz_utf8_len(val, strlen(val)) < 0)
+			r = 1;
+		if (r != 0) {
+			xz_errors_add(&errs, 0, "", "format", "the form body "
+			    "is malformed near '%.32s'", r > 0 ? key : "");
+			break;
+		}
+		if (json_object_get(ctx->body, key) != NULL) {
+			xz_errors_add(&errs, 1, key, "duplicate",
+			    "%.40s is given more than once", key);
+			break;
+		}
+		(void)json_object_set_new(ctx->body, key, json_string(val));
+	}
+	sodium_memzero(val, sizeof(val));
+	sodium_memzero(copy->data, copy->length);
+	kore_buf_free(copy);
+	if (errs.count > 0)
+		return (xz_problem(ctx, 400, "validation_failed",
+		    "the form body is malformed", &errs));
 	return (XZ_NEXT);
 }
 
@@ -501,6 +686,12 @@ req_free(struct http_request *req)
 	if (ctx->body != NULL)
 		json_decref(ctx->body);
 	ctx->body = NULL;
+	/* A running job's buffers are the task thread's until it ends. */
+	if (!ctx->job.started || kore_task_finished(&ctx->job.task))
+		xz_job_wipe(ctx);
+	if (ctx->data != NULL)
+		kore_free(ctx->data);
+	ctx->data = NULL;
 }
 
 /*
@@ -574,6 +765,12 @@ req_title(int status)
 		return ("Content Too Large");
 	case 415:
 		return ("Unsupported Media Type");
+	case 422:
+		return ("Unprocessable Content");
+	case 423:
+		return ("Locked");
+	case 429:
+		return ("Too Many Requests");
 	case 428:
 		return ("Precondition Required");
 	case 503:

@@ -8,6 +8,7 @@
 #include <kore/http.h>
 
 #include "xiangzhi/http.h"
+#include "xiangzhi/identity.h"
 #include "xiangzhi/org.h"
 #include "xiangzhi/roles.h"
 
@@ -15,8 +16,10 @@
 #define POST	HTTP_METHOD_POST
 #define PATCH	HTTP_METHOD_PATCH
 
+#define XZ_ROUTEF(m, p, r, s, f, start, finish)	\
+	{ m, p, r, s, f, start, finish },
 #define XZ_ROUTE(m, p, r, s, start, finish)	\
-	{ m, p, r, s, start, finish },
+	XZ_ROUTEF(m, p, r, s, 0, start, finish)
 
 const struct xz_route	xz_routes[] = {
 #include "routes.def"

@@ -74,6 +74,7 @@ enum xz_ftype {
 	XZ_FT_INT,
 	XZ_FT_ENUM,		/* string among `choices` */
 	XZ_FT_CODE,		/* string of exactly `max` digits */
+	XZ_FT_ANY,		/* known, checked by the handler */
 };
 
 struct xz_field {

@@ -17,9 +17,12 @@
 
 #include <jansson.h>
 
+#include <kore/tasks.h>
+
 #include "xiangzhi/auth.h"
 #include "xiangzhi/core.h"
 #include "xiangzhi/db.h"
+#include "xiangzhi/secret.h"
 
 #define XZ_DONE			0
 #define XZ_WAIT			1
@@ -35,13 +38,48 @@ struct xz_ctx;
 
 typedef int	(*xz_handler)(struct xz_ctx *);
 
+/* Route flags (XZ_ROUTEF rows of routes.def). */
+#define XZ_RF_FORM	0x01	/* body: form-urlencoded or JSON (strings) */
+#define XZ_RF_NOBODY	0x02	/* POST without a body */
+#define XZ_RF_ANYSCOPE	0x04	/* partners need no scope */
+#define XZ_RF_PWDCHANGE	0x08	/* allowed before a forced password change */
+#define XZ_RF_OPTBODY	0x10	/* POST whose JSON body may be left out */
+
 struct xz_route {
 	int		method;		/* HTTP_METHOD_* */
 	const char	*path;		/* "/api/v1/villages/{code}" */
 	int		roles;		/* XZ_ROLE_* bits; 0 = public */
 	const char	*scope;		/* what a partner needs, or NULL */
+	int		flags;		/* XZ_RF_* */
 	xz_handler	start;
 	xz_handler	finish;		/* NULL when start always answers */
+};
+
+/*
+ * Password and secret work (argon2id, ~90 ms and 64 MiB) runs in a Kore
+ * task thread, never in the event loop.  One job per request: verify a
+ * secret against one or two stored hashes (NULL: a dummy of equal cost),
+ * then optionally hash a new secret (or the same one when the stored hash
+ * is outdated).  Inputs are copies; secrets are wiped when the job is read.
+ */
+struct xz_job {
+	struct kore_task	task;		/* first: the entry casts */
+	int			started;
+	int			verify;		/* inputs */
+	int			nstored;
+	char			stored[2][128];
+	int			has_stored[2];
+	int			toolong;	/* secret over XZ_SECRET_MAX */
+	char			secret[XZ_SECRET_MAX + 1];
+	size_t			secretlen;
+	int			hash;		/* 1: hash newsecret */
+	int			rehash;		/* 1: rehash secret if outdated */
+	char			newsecret[XZ_SECRET_MAX + 1];
+	size_t			newlen;
+	int			match;		/* outputs: 0, or 1 + index */
+	int			hashed;		/* hash[] holds a new hash */
+	int			failed;		/* hashing failed */
+	char			hashout[128];
 };
 
 /* Per-request state (hdlr_extra); freed by Kore after xz_ctx_free. */
@@ -58,11 +96,16 @@ struct xz_ctx {
 	long long		if_match;	/* -1 when absent */
 	int			q_main;		/* index of the answering query */
 	int			q_check;	/* existence check, or -1 */
+	int			q_extra;	/* a handler's third query */
 	const char		*location;	/* prefix for 201 Location */
 	long long		limit;
-	char			cursor[32];	/* decoded keyset position */
+	char			cursor[80];	/* decoded keyset position */
 	u_int64_t		started_us;
 	int			status;
+	int			phase;		/* multi-step handlers */
+	int			form;		/* body came as a form */
+	struct xz_job		job;
+	void			*data;		/* handler's, kore_free'd */
 };
 
 /* The permission table (app/http/routes.c). */
@@ -76,10 +119,24 @@ int	xz_api(struct http_request *);
 int	xz_reply_raw(struct xz_ctx *, int status, const char *type,
 	    const void *, size_t);
 int	xz_reply_empty(struct xz_ctx *, int status);
+/*
+ * The JSON object json[len] with member set to the NUL-terminated secret
+ * (a secret shown once); the secret buffer (size secretlen) and every
+ * copy are wiped.  An empty secret answers json as it is.
+ */
+int	xz_reply_secret(struct xz_ctx *, int status, const char *json,
+	    size_t len, const char *member, char *secret, size_t secretlen);
 int	xz_problem(struct xz_ctx *, int status, const char *code,
 	    const char *detail, const struct xz_errors *);
 /* Answers 503/4xx/500 for a failed transaction; returns 1 if it did. */
 int	xz_tx_failed(struct xz_ctx *);
+/*
+ * An OAuth 2.0 error (RFC 6749 5.2) that is also a problem document:
+ * {"error", "error_description", "type", "title", "status", "detail",
+ * "code", "request_id"} as application/json.
+ */
+int	xz_oauth_error(struct xz_ctx *, int status, const char *error,
+	    const char *code, const char *detail);
 void	xz_set_etag(struct xz_ctx *, const char *version);
 /* 1 when If-None-Match names this version (then answer 304). */
 int	xz_not_modified(struct xz_ctx *, const char *version);
@@ -95,11 +152,35 @@ int		xz_ctx_run(struct xz_ctx *);
 const char	*xz_path_code(struct xz_ctx *, int i, const char *name,
 		    size_t digits, struct xz_errors *);
 
+/* Path parameter i as a UUID (lower-cased in place), or NULL + error. */
+const char	*xz_path_uuid(struct xz_ctx *, int i, const char *name,
+		    struct xz_errors *);
+
 /*
  * Keyset paging.  Parses ?limit=&cursor= (cursor holds a code of `digits`
  * digits) into ctx; unknown query parameters are errors.
  */
 int	xz_paging_parse(struct xz_ctx *, size_t digits, struct xz_errors *);
+/* The same with a cursor of any key (under 80 bytes) valid() accepts. */
+int	xz_paging_parse_key(struct xz_ctx *, int (*valid)(const char *),
+	    struct xz_errors *);
+
+/* Jobs (app/http/job.c).  xz_job_run returns XZ_WAIT. */
+void	xz_job_verify(struct xz_ctx *, const char *stored0,
+	    const char *stored1, const char *secret, size_t len, int rehash);
+/* Sets (or replaces) the stored hashes a verify job checks against. */
+void	xz_job_stored(struct xz_ctx *, const char *stored0,
+	    const char *stored1);
+void	xz_job_hash(struct xz_ctx *, const char *secret, size_t len);
+int	xz_job_run(struct xz_ctx *);
+/* 1 when the job has finished (else the request sleeps again). */
+int	xz_job_done(struct xz_ctx *);
+void	xz_job_wipe(struct xz_ctx *);
+
+/* The body member as a string (NULL when absent or not a string). */
+const char	*xz_body_str(struct xz_ctx *, const char *);
+/* 400 validation_failed with errs. */
+int		xz_bad(struct xz_ctx *, struct xz_errors *);
 /*
  * Answers {"items": [...], "next_cursor": ...} from rows whose column 0 is
  * the item's JSON text and column 1 its key; the query fetched limit + 1.

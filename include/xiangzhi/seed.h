@@ -21,4 +21,17 @@
  */
 int	xz_seed_demo(PGconn *conn, const char *scale);
 
+/*
+ * Development sign-ins for the demo county (idempotent): county.330599,
+ * officer.<township code> for every township and village.<village code>
+ * for the first village of each, all with XZ_SEED_DEMO_PASSWORD; and the
+ * partner client XZ_SEED_DEMO_CLIENT_ID (every scope, the whole county)
+ * with secret XZ_SEED_DEMO_CLIENT_SECRET.  Development only.
+ */
+#define XZ_SEED_DEMO_PASSWORD		"xiangzhi-demo-2026"
+#define XZ_SEED_DEMO_CLIENT_ID		"5a1f0000-0000-4000-8000-000000000001"
+#define XZ_SEED_DEMO_CLIENT_SECRET	"xiangzhi-demo-partner-secret"
+
+int	xz_seed_demo_identity(PGconn *conn);
+
 #endif
