@@ -301,9 +301,10 @@ begin
 		t.window_start := now();
 	end if;
 	if t.attempts >= p_max then
-		-- Earlier attempts of this window are still being checked.
+		-- The window's last attempts are still being checked: not a
+		-- lock (yet), try again in a moment.
 		state := 'locked';
-		locked_until := t.window_start + p_window;
+		locked_until := now() + interval '1 second';
 		update login_throttle set attempts = t.attempts,
 		    window_start = t.window_start, locked_until = null
 		    where login = k;

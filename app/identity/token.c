@@ -172,7 +172,6 @@ xz_token(struct xz_ctx *ctx)
 	struct token_state	*st;
 	const char		*gt;
 
-	http_response_header(ctx->req, "pragma", "no-cache");
 	st = ctx->data = kore_calloc(1, sizeof(*st));
 	if ((gt = xz_body_str(ctx, "grant_type")) == NULL)
 		return (xz_oauth_error(ctx, 400, "invalid_request",
@@ -715,6 +714,7 @@ token_issue(struct xz_ctx *ctx, struct token_state *st, PGresult *res,
 	if (s == NULL)
 		return (xz_oauth_error(ctx, 500, "server_error",
 		    "internal_error", "out of memory"));
+	http_response_header(ctx->req, "pragma", "no-cache");
 	r = xz_reply_raw(ctx, 200, "application/json", s, strlen(s));
 	sodium_memzero(s, strlen(s));
 	free(s);
