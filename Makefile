@@ -21,7 +21,8 @@ CFLAGS	+= -std=gnu11 -O2 -g -fPIC $(WARN) -Iinclude -I/usr/include/postgresql \
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	   -fno-omit-frame-pointer
 
-CORE_SRC   := app/core/core.c app/core/jwk.c app/http/auth.c app/core/secret.c
+CORE_SRC   := app/core/core.c app/core/jwk.c app/http/auth.c app/core/secret.c \
+	      app/core/idcodes.c
 MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 	      app/http/metrics.c app/http/job.c app/db/db.c app/org/org.c \
 	      app/identity/token.c app/identity/users.c \

@@ -9,6 +9,9 @@
 
 int	tap_n, tap_failed;
 
+/* tests/unit/test_idcodes.c (declared here: tap.h is not ours to edit). */
+void	test_idcodes(void);
+
 int
 main(void)
 {
@@ -16,6 +19,7 @@ main(void)
 	test_auth();
 	test_secret();
 	test_jwk();
+	test_idcodes();
 	printf("1..%d\n", tap_n);
 	return (tap_failed > 0);
 }
