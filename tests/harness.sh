@@ -29,7 +29,32 @@ run)
 	cat <<EOF
 
 Xiangzhi is starting on http://127.0.0.1:$XZ_PORT (Ctrl-C stops it).
-Demo county 330599 青溪县: 13 townships. Mint a development token:
+Demo county 330599 青溪县: 13 townships.
+
+Sign in as a demo user (DEVELOPMENT ONLY: public demo passwords). Logins:
+county.330599, officer.<township code> (e.g. officer.330599100) and
+village.<village code> for each township's first village (e.g.
+village.330599100001), all with the password xiangzhi-demo-2026:
+
+  curl -s -X POST http://127.0.0.1:$XZ_PORT/api/v1/auth/token \\
+      -d grant_type=password -d username=county.330599 \\
+      -d password=xiangzhi-demo-2026
+
+The demo partner client (client_credentials, HTTP Basic):
+
+  curl -s -X POST http://127.0.0.1:$XZ_PORT/api/v1/auth/token \\
+      -u 5a1f0000-0000-4000-8000-000000000001:xiangzhi-demo-partner-secret \\
+      -d grant_type=client_credentials
+
+Use the access_token from the answer, e.g.:
+
+  TOKEN=\$(curl -s -X POST http://127.0.0.1:$XZ_PORT/api/v1/auth/token \\
+      -d grant_type=password -d username=county.330599 \\
+      -d password=xiangzhi-demo-2026 |
+      sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$XZ_PORT/api/v1/auth/me
+
+Or mint a development token without an account:
 
   build/xiangzhi-admin token mint --role county --county 330599
   build/xiangzhi-admin token mint --role township --township 330599100
