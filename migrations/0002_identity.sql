@@ -168,6 +168,7 @@ as $$
 	    (xz.claim('role') = 'township' and p_level = 'village' and
 		p_township = xz.claim('township'))), false)
 $$;
+revoke all on function xz_auth.manages(text, text, text) from public;
 grant execute on function xz_auth.manages(text, text, text) to xiangzhi_app;
 
 alter table users enable row level security;
@@ -244,6 +245,7 @@ begin
 	return null;
 end
 $$;
+revoke all on function xz_auth.users_sessions() from public;
 create trigger users_sessions after update on users
     for each row execute function xz_auth.users_sessions();
 
@@ -456,26 +458,24 @@ begin
 end
 $$;
 
--- The caller's own password hash (to check the old password on a change).
-create function xz_auth.own_password_hash() returns text
-language sql stable security definer set search_path = pg_catalog, public
-as $$
-	select password_hash from users where id::text = xz.claim('sub')
-	    and status = 'active'
-$$;
-
--- Sets the caller's own password (the old one was checked by the caller).
+-- Sets the caller's own password (the old one was checked by the caller)
+-- and, like a successful sign-in, clears the failure count.
 create function xz_auth.set_own_password(p_hash text) returns integer
 language plpgsql security definer set search_path = pg_catalog, public
 as $$
 declare
-	n	integer;
+	k	text;
 begin
 	update users set password_hash = p_hash, must_change_password = false,
 	    password_changed_at = now()
-	    where id::text = xz.claim('sub') and status = 'active';
-	get diagnostics n = row_count;
-	return n;
+	    where id::text = xz.claim('sub') and status = 'active'
+	    returning login into k;
+	if k is null then
+		return 0;
+	end if;
+	update login_throttle set attempts = 0, window_start = now()
+	    where login = k and locked_until is null;
+	return 1;
 end
 $$;
 
@@ -509,18 +509,17 @@ $$;
 
 -- Partner login: the client's secret hashes (the previous one while its
 -- overlap lasts) and grant.  No row for an unknown client.
-create function xz_auth.client_begin(p_id uuid,
-    out id uuid, out county_code text, out status text,
-    out secret_hash text, out previous_secret_hash text,
-    out scopes text[], out townships text[])
+create function xz_auth.client_begin(p_id uuid)
+returns table (id uuid, county_code text, status text, secret_hash text,
+    previous_secret_hash text, scopes text[], townships text[])
 language sql stable security definer set search_path = pg_catalog, public
 as $$
-	select id, county_code, status, secret_hash,
-	    case when previous_secret_until > now()
-		then previous_secret_hash end,
-	    scopes, townships
-	from partner_clients
-	where id = p_id
+	select c.id, c.county_code, c.status, c.secret_hash,
+	    case when c.previous_secret_until > now()
+		then c.previous_secret_hash end,
+	    c.scopes, c.townships
+	from partner_clients c
+	where c.id = p_id
 $$;
 
 -- Secret rotation by a county user of the client's county: the old secret
@@ -548,7 +547,6 @@ begin
 	    'xz_auth.login_finish(text, uuid, boolean, text, interval, text, text, integer, interval)',
 	    'xz_auth.refresh(text, text, interval, text)',
 	    'xz_auth.logout()',
-	    'xz_auth.own_password_hash()',
 	    'xz_auth.set_own_password(text)',
 	    'xz_auth.unlock(uuid)',
 	    'xz_auth.client_begin(uuid)',

@@ -85,13 +85,10 @@ static struct xz_stmt	me_user = { "me_user",
 	" 'password_changed_at', password_changed_at)::text"
 	" from users where id::text = $1",
 	1, -1 };
-static struct xz_stmt	pwchange_begin = { "pwchange_begin",
-	"select b.state, b.password_hash,"
-	" extract(epoch from b.locked_until - now())::bigint, u.login"
-	" from users u, xz_auth.login_begin(u.login, $1, $2::integer,"
-	" make_interval(secs => $3::integer)) b"
-	" where u.id::text = xz.claim('sub') and u.status = 'active'",
-	3, -1 };
+static struct xz_stmt	pwchange_login = { "pwchange_login",
+	"select login from users where id::text = xz.claim('sub')"
+	" and status = 'active'",
+	0, -1 };
 static struct xz_stmt	pwchange_set = { "pwchange_set",
 	"select xz_auth.set_own_password($1)",
 	1, -1 };
@@ -124,7 +121,7 @@ xz_identity_register(void)
 	xz_db_register(&client_begin);
 	xz_db_register(&session_logout);
 	xz_db_register(&me_user);
-	xz_db_register(&pwchange_begin);
+	xz_db_register(&pwchange_login);
 	xz_db_register(&pwchange_set);
 	xz_db_register(&pwchange_failed);
 	xz_users_register();
@@ -411,7 +408,6 @@ xz_password_change(struct xz_ctx *ctx)
 {
 	struct xz_errors	errs = { 0 };
 	const char		*old, *new;
-	char			max[24], win[24];
 
 	if (xz_validate(ctx->body, pwchange_fields, nitems(pwchange_fields),
 	    &errs) > 0)
@@ -425,14 +421,17 @@ xz_password_change(struct xz_ctx *ctx)
 	}
 	xz_job_verify(ctx, NULL, NULL, old, strlen(old), 0);
 	xz_job_hash(ctx, new, strlen(new));
-	num(max, sizeof(max), xz_identity.login_max);
-	num(win, sizeof(win), xz_identity.login_window);
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &pwchange_begin,
-	    ctx->request_id, max, win);
+	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &pwchange_login);
 	ctx->phase = 1;
 	return (xz_ctx_run(ctx));
 }
 
+/*
+ * 1: the caller's login (the rules need it); a new password that breaks
+ * them is refused before anything is counted.  2: login_begin counts the
+ * attempt like a sign-in and yields the hash.  3: argon2id checks the old
+ * password and hashes the new one.  4/5: stored, or counted as a failure.
+ */
 int
 xz_password_change_done(struct xz_ctx *ctx)
 {
@@ -440,31 +439,24 @@ xz_password_change_done(struct xz_ctx *ctx)
 	struct xz_job		*j = &ctx->job;
 	struct token_state	*st;
 	PGresult		*res;
-	char			code[32], max[24], lock[24];
+	char			code[32], max[24], win[24], lock[24];
+	int			same;
 
 	switch (ctx->phase) {
 	case 1:
 		if (xz_tx_failed(ctx))
 			return (XZ_DONE);
 		res = xz_tx_result(ctx->tx, ctx->q_main);
-		if (PQntuples(res) == 0) {
-			xz_job_wipe(ctx);
+		if (PQntuples(res) == 0)
 			return (xz_problem(ctx, 409, "no_local_password",
 			    "this account has no password here (it signs in "
 			    "through an identity provider)", NULL));
-		}
-		if (strcmp(PQgetvalue(res, 0, 0), "locked") == 0) {
-			xz_job_wipe(ctx);
-			return (token_locked(ctx, res, 2));
-		}
+		same = j->newlen == j->secretlen &&
+		    memcmp(j->newsecret, j->secret, j->newlen) == 0;
 		if (xz_password_check(j->newsecret, j->newlen,
-		    PQgetvalue(res, 0, 3), code, sizeof(code)) != 0 ||
-		    (j->newlen == j->secretlen &&
-		    memcmp(j->newsecret, j->secret, j->newlen) == 0)) {
-			if (j->newlen == j->secretlen &&
-			    memcmp(j->newsecret, j->secret, j->newlen) == 0)
+		    PQgetvalue(res, 0, 0), code, sizeof(code)) != 0 || same) {
+			if (same)
 				kore_strlcpy(code, "same_as_old", sizeof(code));
-			xz_job_wipe(ctx);
 			xz_errors_add(&errs, 0, "/new_password", code,
 			    "the new password does not meet the rules "
 			    "(%s): at least %d characters, not the login name "
@@ -472,15 +464,29 @@ xz_password_change_done(struct xz_ctx *ctx)
 			return (xz_bad(ctx, &errs));
 		}
 		st = ctx->data = kore_calloc(1, sizeof(*st));
-		kore_strlcpy(st->login, PQgetvalue(res, 0, 3),
+		kore_strlcpy(st->login, PQgetvalue(res, 0, 0),
 		    sizeof(st->login));
+		xz_tx_release(ctx->tx);
+		num(max, sizeof(max), xz_identity.login_max);
+		num(win, sizeof(win), xz_identity.login_window);
+		ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &login_begin,
+		    st->login, ctx->request_id, max, win);
+		ctx->phase = 2;
+		return (xz_ctx_run(ctx));
+	case 2:
+		if (xz_tx_failed(ctx))
+			return (XZ_DONE);
+		res = xz_tx_result(ctx->tx, ctx->q_main);
+		if (strcmp(PQgetvalue(res, 0, 0), "locked") == 0)
+			return (token_locked(ctx, res, 3));
 		/* The new password is hashed only if the old one matches. */
-		xz_job_stored(ctx, PQgetvalue(res, 0, 1), NULL);
+		xz_job_stored(ctx, PQgetisnull(res, 0, 2) ? NULL :
+		    PQgetvalue(res, 0, 2), NULL);
 		xz_tx_release(ctx->tx);
 		ctx->tx = NULL;
-		ctx->phase = 2;
+		ctx->phase = 3;
 		return (xz_job_run(ctx));
-	case 2:
+	case 3:
 		if (!xz_job_done(ctx))
 			return (XZ_WAIT);
 		st = ctx->data;
@@ -489,20 +495,20 @@ xz_password_change_done(struct xz_ctx *ctx)
 		if (j->match == 1 && j->hashed) {
 			ctx->q_main = xz_tx_add(ctx->tx, &pwchange_set,
 			    j->hashout);
-			ctx->phase = 3;
+			ctx->phase = 4;
 		} else {
 			num(max, sizeof(max), xz_identity.login_max);
 			num(lock, sizeof(lock), xz_identity.login_lock);
 			ctx->q_main = xz_tx_add(ctx->tx, &pwchange_failed,
 			    st->login, ctx->request_id, max, lock);
-			ctx->phase = 4;
+			ctx->phase = 5;
 		}
 		return (xz_ctx_run(ctx));
-	case 3:
+	case 4:
 		if (xz_tx_failed(ctx))
 			return (XZ_DONE);
 		return (xz_reply_empty(ctx, 204));
-	case 4:
+	case 5:
 		if (xz_tx_failed(ctx))
 			return (XZ_DONE);
 		res = xz_tx_result(ctx->tx, ctx->q_main);

@@ -97,7 +97,7 @@ select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
     array['xz_auth.client_begin(uuid)', 'xz_auth.locked_until(text)',
 	'xz_auth.login_begin(text,text,integer,interval)',
 	'xz_auth.login_finish(text,uuid,boolean,text,interval,text,text,integer,interval)',
-	'xz_auth.logout()', 'xz_auth.own_password_hash()',
+	'xz_auth.logout()',
 	'xz_auth.refresh(text,text,interval,text)',
 	'xz_auth.rotate_client_secret(uuid,text,interval)',
 	'xz_auth.set_own_password(text)', 'xz_auth.unlock(uuid)'],
