@@ -71,7 +71,7 @@ static struct xz_stmt	client_unknown_townships = { "client_unknown_townships",
 	" where g.code not in (select code from townships)",
 	1, -1 };
 static struct xz_stmt	client_rotate = { "client_rotate",
-	"select previous_secret_until, version"
+	"select to_json(previous_secret_until) #>> '{}', version"
 	" from xz_auth.rotate_client_secret($1::uuid, $2,"
 	" make_interval(secs => $3::integer))",
 	3, -1 };

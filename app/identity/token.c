@@ -449,8 +449,9 @@ xz_password_change_done(struct xz_ctx *ctx)
 		res = xz_tx_result(ctx->tx, ctx->q_main);
 		if (PQntuples(res) == 0)
 			return (xz_problem(ctx, 409, "no_local_password",
-			    "this account has no password here (it signs in "
-			    "through an identity provider)", NULL));
+			    "this account has no active password here (it signs "
+			    "in through an identity provider, or is disabled)",
+			    NULL));
 		same = j->newlen == j->secretlen &&
 		    memcmp(j->newsecret, j->secret, j->newlen) == 0;
 		if (xz_password_check(j->newsecret, j->newlen,
