@@ -90,6 +90,10 @@ start_service "$work" "$svc_port" "$root/build/san/xiangzhi.so" "$libasan" || {
 export XZ_BASE_URL="http://127.0.0.1:$svc_port"
 export XZ_ROOT="$root" XZ_PG_DIR="$work/pg" XZ_PG_PORT="$pg_port"
 export XZ_WORK="$work"
+# The identity suites note every secret they use in XZ_SECRETS_FILE;
+# zz-secrets-in-logs.test.mjs (the last api suite) greps the service's
+# log for them.
+export XZ_SERVICE_LOG="$work/kore.log" XZ_SECRETS_FILE="$work/secrets-used.txt"
 
 suite lint "$root/tests/api/lint-openapi.sh"
 suite api node_suite $(ls "$root"/tests/api/*.test.mjs | grep -v resilience)

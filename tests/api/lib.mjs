@@ -69,7 +69,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -620,4 +620,110 @@ function matrixTest(row, role, tenant, exp, caller)
 			await row.check(res, { role, tenant, caller, target,
 			    vars });
 	});
+}
+
+/* ------------------------------------------------------------ identity */
+
+/*
+ * Helpers of the identity suites (identity*.test.mjs and the log check
+ * zz-secrets-in-logs.test.mjs, which runs last).
+ *
+ * Every secret an identity test sends or receives (password, temporary
+ * password, client secret, refresh token, access token, argon2 hash) is
+ * noted in SECRETS_FILE, one JSON object {kind, value} a line; the log
+ * check then greps the service's log (SERVICE_LOG) for each of them.
+ * tests/run-suites.sh sets XZ_SECRETS_FILE and XZ_SERVICE_LOG.
+ */
+export const SECRETS_FILE = process.env.XZ_SECRETS_FILE ||
+    path.join(process.env.XZ_WORK || '/tmp', 'xz-identity-secrets.txt');
+export const SERVICE_LOG = process.env.XZ_SERVICE_LOG ||
+    (process.env.XZ_WORK ? path.join(process.env.XZ_WORK, 'kore.log') :
+    undefined);
+
+/* Notes secrets of this kind (empty and non-string values are skipped). */
+export function noteSecret(kind, ...values)
+{
+	const lines = values.filter((v) => typeof v === 'string' &&
+	    v.length > 0).map((value) => `${JSON.stringify({ kind, value })}\n`);
+	if (lines.length > 0)
+		appendFileSync(SECRETS_FILE, lines.join(''));
+}
+
+/*
+ * POST /api/v1/auth/token.  params: an object of strings; as (default
+ * 'form'): 'form' (application/x-www-form-urlencoded) or 'json'.  The
+ * secrets of a 200 answer (tokens) and the ones sent are noted.
+ */
+export async function tokenRequest(params, { as = 'form', headers = {} } =
+    {})
+{
+	for (const k of ['password', 'client_secret', 'refresh_token']) {
+		if (params[k] !== undefined)
+			noteSecret(k, params[k]);
+	}
+	const res = as === 'json' ? await api('POST', '/api/v1/auth/token',
+	    { body: params, headers }) :
+	    await api('POST', '/api/v1/auth/token', {
+		rawBody: new URLSearchParams(params).toString(),
+		headers: { 'content-type': 'application/x-www-form-urlencoded',
+		    ...headers },
+	    });
+	if (res.status === 200 && res.json) {
+		noteSecret('access_token', res.json.access_token,
+		    res.json.access_token?.split('.')[2]);
+		noteSecret('refresh_token', res.json.refresh_token);
+		if (res.json.refresh_token)
+			noteSecret('refresh_token_hash', crypto.createHash('sha256')
+			    .update(res.json.refresh_token).digest('hex'));
+	}
+	return res;
+}
+
+/* The claims of a compact JWS (not verified). */
+export function jwtClaims(token)
+{
+	return JSON.parse(Buffer.from(token.split('.')[1], 'base64url')
+	    .toString('utf8'));
+}
+
+export function jwtHeader(token)
+{
+	return JSON.parse(Buffer.from(token.split('.')[0], 'base64url')
+	    .toString('utf8'));
+}
+
+function uuid(s)
+{
+	assert.match(String(s),
+	    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+	return String(s);
+}
+
+/*
+ * Deletes a user with its sessions and login counter (as the owner),
+ * noting its argon2 hash first.  audit_log keeps its rows (append-only).
+ */
+export function dropUser(id)
+{
+	uuid(id);
+	/* One psql run (-q: only the select prints). */
+	const h = psqlOwner(`
+select password_hash from users where id = '${id}';
+delete from refresh_tokens where family_id in
+    (select id from refresh_families where user_id = '${id}');
+delete from refresh_families where user_id = '${id}';
+delete from login_throttle where login in
+    (select login from users where id = '${id}');
+delete from users where id = '${id}';`);
+	noteSecret('argon2_hash', h);
+}
+
+/* Deletes a partner client (as the owner), noting its hashes first. */
+export function dropClient(id)
+{
+	uuid(id);
+	const h = psqlOwner(`select secret_hash || ' ' ||
+	    coalesce(previous_secret_hash, '') from partner_clients
+	    where id = '${id}'; delete from partner_clients where id = '${id}'`);
+	noteSecret('argon2_hash', ...h.split(' '));
 }
