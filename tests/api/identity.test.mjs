@@ -356,11 +356,15 @@ test('identity: each demo level signs in with the demo password',
 	}
 });
 
-test('identity: token endpoint: grant_type missing or unknown', async () => {
+test('identity: token endpoint: GET is 405; grant_type missing or unknown',
+    async () => {
 	expectOAuthError(await tokenRequest({ username: 'county.330599',
 	    password: DEMO_PW }), 400, 'invalid_request', 'grant_type_missing');
 	expectOAuthError(await tokenRequest({}, { as: 'json' }), 400,
 	    'invalid_request', 'grant_type_missing');
+	const get = await api('GET', '/api/v1/auth/token');
+	expectProblem(get, 405, 'method_not_allowed');
+	assert.equal(get.headers.get('allow'), 'POST');
 	for (const gt of ['authorization_code', 'implicit', 'PASSWORD']) {
 		expectOAuthError(await tokenRequest({ grant_type: gt }), 400,
 		    'unsupported_grant_type', 'unsupported_grant_type');
@@ -467,13 +471,17 @@ test('identity: client_credentials (form): a partner token with every ' +
 	assert.ok(g.json.items.length >= 13);
 });
 
-test('identity: client_credentials as JSON with a scope, and by HTTP Basic',
-    async () => {
+test('identity: client_credentials with a scope (JSON, form), and by HTTP ' +
+    'Basic', async () => {
 	let b = expectTokens(await clientToken(DEMO_CLIENT, DEMO_SECRET,
 	    { scope: 'org:read funds:read' }, { as: 'json' }),
 	    { refresh: false });
 	assert.equal(b.scope, 'org:read funds:read');
 	assert.equal(jwtClaims(b.access_token).scope, 'org:read funds:read');
+	/* In a form, the space is '+' (URLSearchParams) and is decoded. */
+	b = expectTokens(await clientToken(DEMO_CLIENT, DEMO_SECRET,
+	    { scope: 'funds:read org:read' }), { refresh: false });
+	assert.equal(b.scope, 'funds:read org:read');
 	/* The upper-case form of the client id is the same client. */
 	b = expectTokens(await tokenRequest({ grant_type: 'client_credentials',
 	    scope: 'org:read' }, { headers: { authorization:
@@ -656,6 +664,49 @@ test('identity: a disabled client -> 401 invalid_client/client_disabled; ' +
 	expectTokens(await clientToken(c.id, c.secret), { refresh: false });
 });
 
+test('identity: PATCH /api/v1/partner-clients/{id}: new scopes and ' +
+    'townships apply to the next token; bad grants refused', async (t) => {
+	const c = await createClient(t, { scopes: ['org:read', 'funds:read'],
+	    townships: [f.t1] });
+	let b = expectTokens(await clientToken(c.id, c.secret),
+	    { refresh: false });
+	expectProblem(await api('GET', `/api/v1/townships/${f.t2}`,
+	    { token: b.access_token }), 404, 'not_found');
+	const p = await patchClient(c.id, { scopes: ['org:read'],
+	    townships: [f.t2] });
+	assert.deepEqual(p.json.scopes, ['org:read']);
+	assert.deepEqual(p.json.townships, [f.t2]);
+	expectOAuthError(await clientToken(c.id, c.secret,
+	    { scope: 'funds:read' }), 400, 'invalid_scope', 'invalid_scope');
+	b = expectTokens(await clientToken(c.id, c.secret), { refresh: false });
+	assert.equal(b.scope, 'org:read');
+	assert.deepEqual(jwtClaims(b.access_token).townships, [f.t2]);
+	expectStatus(await api('GET', `/api/v1/townships/${f.t2}`,
+	    { token: b.access_token }), 200);
+	expectProblem(await api('GET', `/api/v1/townships/${f.t1}`,
+	    { token: b.access_token }), 404, 'not_found');
+	const all = await patchClient(c.id, { townships: '*' });
+	assert.equal(all.json.townships, '*');
+	b = expectTokens(await clientToken(c.id, c.secret), { refresh: false });
+	assert.equal(jwtClaims(b.access_token).townships, '*');
+	const g = await api('GET', `/api/v1/partner-clients/${c.id}`,
+	    { token: countyTok() });
+	for (const [body, ptr, code] of [
+	    [{ townships: [FOREIGN.township] }, '/townships', 'prefix_mismatch'],
+	    [{ townships: [freshTownshipCode(f.county)] }, '/townships',
+	    'not_found'],
+	    [{ scopes: ['admin'] }, '/scopes', undefined],
+	    [{ status: 'locked' }, '/status', undefined]]) {
+		const res = await api('PATCH', `/api/v1/partner-clients/${c.id}`,
+		    { token: countyTok(), body,
+		    headers: { 'if-match': g.headers.get('etag') } });
+		expectFieldError(res, ptr, code);
+	}
+	const after = await api('GET', `/api/v1/partner-clients/${c.id}`,
+	    { token: countyTok() });
+	assert.equal(after.json.version, g.json.version, 'nothing changed');
+});
+
 /* ------------------------------------------------------ refresh tokens */
 
 test('identity: refresh rotates; a spent refresh token revokes the whole ' +
@@ -784,6 +835,31 @@ test('identity: five failures lock the login (423 + Retry-After), even the ' +
 	g = await getUser(u.id);
 	assert.equal(g.json.status, 'active');
 	assert.equal(g.json.locked_until, null);
+});
+
+test('identity: failures older than the 15-minute window do not count; a ' +
+    'successful sign-in clears the count', async (t) => {
+	const u = await plainUser(t);
+	const bad = newPassword();
+	for (let i = 0; i < 4; i++) {
+		expectOAuthError(await signIn(u.login, bad), 400, 'invalid_grant',
+		    'invalid_credentials');
+	}
+	psqlOwner(`update login_throttle set window_start = now() -
+	    interval '16 minutes' where login = '${login(u.login)}'`);
+	expectOAuthError(await signIn(u.login, bad), 400, 'invalid_grant',
+	    'invalid_credentials');
+	assert.equal(throttle(u.login), '1 none', 'a new window');
+	for (let i = 0; i < 3; i++)
+		await signIn(u.login, bad);
+	assert.equal(throttle(u.login), '4 none');
+	expectTokens(await signIn(u.login, u.password));
+	assert.equal(throttle(u.login), '0 none', 'cleared by the success');
+	for (let i = 0; i < 4; i++) {
+		expectOAuthError(await signIn(u.login, bad), 400, 'invalid_grant',
+		    'invalid_credentials');
+	}
+	expectLocked(await signIn(u.login, bad));
 });
 
 test('identity: an unknown login is counted and locked the same way ' +
