@@ -28,13 +28,17 @@
  * filter lacks; libpq calls it while connecting.  Task threads (argon2id,
  * app/http/job.c): glibc tries clone3 first, refused here with ENOSYS so
  * that it falls back to clone (which Kore's task filter allows), and each
- * new thread must register rseq (glibc aborts otherwise).  Nothing else is
- * added (the test suite checks that no worker dies in the sandbox).
+ * new thread must register rseq (glibc aborts otherwise).  AddressSanitizer
+ * (the test build) asks a new thread for gettid and sched_getaffinity.
+ * Nothing else is added (the test suite checks that no worker dies in the
+ * sandbox).
  */
 KORE_SECCOMP_FILTER("xiangzhi",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_DENY(clone3, ENOSYS),
-	KORE_SYSCALL_ALLOW(rseq)
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_getaffinity)
 );
 
 /* The service signs its own tokens with this key unless told otherwise. */
