@@ -87,8 +87,10 @@ select xz_test.set_eq($q$select c.relname::text from pg_class c
 	'(^|,)security_invoker=(true|on|yes|1)(,|$)'$q$,
     '{}', 'every view in public is security_invoker');
 -- The only SECURITY DEFINER code the service may run: the narrow steps of
--- identity that happen before anyone is authenticated (0002_identity.sql),
--- each with a fixed search_path.
+-- identity that happen before anyone is authenticated (0002_identity.sql)
+-- and, for cooperatives (0003), resident-ID matching (the service cannot
+-- read the HMAC column) and name search (the trigram index, which row
+-- security keeps from ILIKE); each with a fixed search_path.
 select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
     join pg_namespace n on n.oid = p.pronamespace
     where p.prosecdef and
@@ -100,8 +102,10 @@ select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
 	'xz_auth.logout()',
 	'xz_auth.refresh(text,text,interval,text)',
 	'xz_auth.rotate_client_secret(uuid,text,interval)',
-	'xz_auth.set_own_password(text)', 'xz_auth.unlock(uuid)'],
-    'the service can execute only the identity SECURITY DEFINER functions');
+	'xz_auth.set_own_password(text)', 'xz_auth.unlock(uuid)',
+	'xz.cooperatives_named(text)', 'xz.members_by_resident_id(bytea)'],
+    'the service can execute only the identity, resident-ID matching and '
+    'name-search SECURITY DEFINER functions');
 select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
     join pg_namespace n on n.oid = p.pronamespace
     where p.prosecdef and
