@@ -976,10 +976,3 @@ grant select on house_leases to xiangzhi_app;
 grant insert (cooperative_id, county_code, township_code, house_id,
     lessee, term, rent_fen_per_year) on house_leases to xiangzhi_app;
 grant update (status, cancel_reason) on house_leases to xiangzhi_app;
-
--- Housekeeping outside this domain: 0002 left the trigger function
--- xz_auth.users_sessions() (SECURITY DEFINER) executable by PUBLIC, which
--- tests/db/catalog.sql rightly flags.  Triggers fire without an EXECUTE
--- check and a trigger function cannot be called directly, so revoking
--- changes nothing but the catalog.
-revoke all on function xz_auth.users_sessions() from public;
