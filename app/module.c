@@ -17,6 +17,7 @@
 #include <kore/http.h>
 #include <kore/seccomp.h>
 
+#include "xiangzhi/coops.h"
 #include "xiangzhi/http.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/jwk.h"
@@ -73,6 +74,7 @@ void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
 
 static void	identity_configure(void);
+static void	resident_key_load(const char *);
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -101,6 +103,8 @@ kore_parent_configure(int argc, char **argv)
 	    sizeof(err)) != 0)
 		fatal("XZ_TRUSTED_ISSUERS_FILE: %s", err);
 	identity_configure();
+	resident_key_load(xz_env_or("XZ_RESIDENT_ID_KEY",
+	    "conf/dev-keys/resident-id.key"));
 	jwks_build(&xz_config.keyring);
 	xz_config.conninfo = kore_strdup(xz_env_or("XZ_DATABASE_URL", DEFAULT_DB));
 	xz_config.pool_size = atoi(xz_env_or("XZ_DB_POOL", "2"));
@@ -120,6 +124,9 @@ kore_worker_configure(void)
 	xz_db_register(&ready_stmt);
 	xz_org_register();
 	xz_identity_register();
+	xz_coops_register();
+	xz_assets_register();
+	xz_deals_register();
 }
 
 int
@@ -220,6 +227,34 @@ identity_configure(void)
 		fatal("XZ_PWHASH_*: %s", err);
 	if (xz_secret_configure(&pw) != 0)
 		fatal("argon2id: cannot configure");
+}
+
+/*
+ * The key resident ID numbers are matched by (64 hex digits in a file).
+ * Changing it orphans every stored HMAC: keep it with the database backups.
+ */
+static void
+resident_key_load(const char *path)
+{
+	FILE		*f;
+	char		hex[80];
+	size_t		i;
+	unsigned int	b;
+
+	if ((f = fopen(path, "r")) == NULL)
+		fatal("XZ_RESIDENT_ID_KEY: cannot open %s", path);
+	if (fgets(hex, sizeof(hex), f) == NULL)
+		hex[0] = '\0';
+	(void)fclose(f);
+	hex[strcspn(hex, "\r\n")] = '\0';
+	if (strlen(hex) != 64)
+		fatal("XZ_RESIDENT_ID_KEY: %s must hold 64 hex digits", path);
+	for (i = 0; i < 32; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			fatal("XZ_RESIDENT_ID_KEY: %s is not hex", path);
+		xz_config.resident_id_key[i] = (unsigned char)b;
+	}
+	sodium_memzero(hex, sizeof(hex));
 }
 
 /* An integer setting in [min, max]; anything else is fatal. */

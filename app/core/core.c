@@ -444,6 +444,8 @@ validate_field(json_t *val, const struct xz_field *f, struct xz_errors *errs)
 	case XZ_FT_STRING:
 	case XZ_FT_ENUM:
 	case XZ_FT_CODE:
+	case XZ_FT_DATE:
+	case XZ_FT_UUID:
 		if (!json_is_string(val)) {
 			xz_errors_add(errs, 0, ptr, "type",
 			    "%s must be a string", f->name);
@@ -457,6 +459,22 @@ validate_field(json_t *val, const struct xz_field *f, struct xz_errors *errs)
 		xz_errors_add(errs, 0, ptr, "invalid_utf8",
 		    "%s contains a NUL or invalid character", f->name);
 		return (-1);
+	}
+	if (f->type == XZ_FT_DATE) {
+		if (!xz_date_valid(s)) {
+			xz_errors_add(errs, 0, ptr, "format",
+			    "%s must be a date YYYY-MM-DD", f->name);
+			return (-1);
+		}
+		return (0);
+	}
+	if (f->type == XZ_FT_UUID) {
+		if (!xz_uuid_valid(s)) {
+			xz_errors_add(errs, 0, ptr, "format",
+			    "%s must be a lower-case UUID", f->name);
+			return (-1);
+		}
+		return (0);
 	}
 	if (f->type == XZ_FT_CODE) {
 		if (!xz_code_valid(s, (size_t)f->max)) {
@@ -529,4 +547,50 @@ json_pointer_escape(const char *key, char *out, size_t outlen)
 		}
 	}
 	out[o] = '\0';
+}
+
+int
+xz_date_valid(const char *s)
+{
+	static const int	mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+	int			y, m, d, i;
+
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return (0);
+		} else if (s[i] < '0' || s[i] > '9') {
+			return (0);
+		}
+	}
+	if (s[10] != '\0')
+		return (0);
+	y = atoi(s);
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1])
+		return (0);
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0)))
+		return (0);
+	return (1);
+}
+
+int
+xz_uuid_valid(const char *s)
+{
+	size_t		i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f'))) {
+			return (0);
+		}
+	}
+	return (s[36] == '\0');
 }

@@ -181,6 +181,15 @@ xz_tx_failed(struct xz_ctx *ctx)
 		status = 409;
 		code = "conflict";
 		detail = "a resource with this code already exists";
+	} else if (strcmp(st, "23P01") == 0) {
+		/* An exclusion constraint: the period is taken. */
+		status = 409;
+		code = "overlap";
+		detail = "the period overlaps one already booked or leased";
+	} else if (strcmp(st, "55000") == 0) {
+		status = 409;
+		code = "invalid_state";
+		detail = "the resource is in a state that does not allow this";
 	} else if (strcmp(st, "23503") == 0) {
 		status = 404;
 		code = "not_found";
@@ -299,6 +308,15 @@ int
 xz_paging_parse_key(struct xz_ctx *ctx, int (*valid)(const char *),
     struct xz_errors *errs)
 {
+	return (xz_paging_parse_filters(ctx, valid, NULL, NULL, errs));
+}
+
+int
+xz_paging_parse_filters(struct xz_ctx *ctx, int (*valid)(const char *),
+    const char *const *names, char (*vals)[XZ_FILTER_MAX],
+    struct xz_errors *errs)
+{
+	size_t		k;
 	const char	*qs;
 	char		key[32], val[128];
 	unsigned char	raw[96];
@@ -331,6 +349,18 @@ xz_paging_parse_key(struct xz_ctx *ctx, int (*valid)(const char *),
 				    "cursor is not one this service handed out");
 			}
 		} else {
+			for (k = 0; names != NULL && names[k] != NULL; k++) {
+				if (strcmp(names[k], key) == 0)
+					break;
+			}
+			if (names != NULL && names[k] != NULL) {
+				if (vals[k][0] != '\0' || val[0] == '\0')
+					xz_errors_add(errs, 1, key, "format",
+					    "%s is empty or given twice", key);
+				(void)snprintf(vals[k], XZ_FILTER_MAX, "%s",
+				    val);
+				continue;
+			}
 			xz_errors_add(errs, 1, key, "unknown_parameter",
 			    "'%.40s' is not a parameter of this endpoint", key);
 		}

@@ -8,6 +8,7 @@
 #include <kore/http.h>
 
 #include "xiangzhi/http.h"
+#include "xiangzhi/coops.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/org.h"
 #include "xiangzhi/roles.h"

@@ -147,23 +147,6 @@ xz_login_valid(const char *s)
 }
 
 int
-xz_uuid_valid(const char *s)
-{
-	size_t		i;
-
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return (0);
-		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f'))) {
-			return (0);
-		}
-	}
-	return (s[36] == '\0');
-}
-
-int
 xz_token(struct xz_ctx *ctx)
 {
 	struct token_state	*st;

@@ -75,6 +75,8 @@ enum xz_ftype {
 	XZ_FT_ENUM,		/* string among `choices` */
 	XZ_FT_CODE,		/* string of exactly `max` digits */
 	XZ_FT_ANY,		/* known, checked by the handler */
+	XZ_FT_DATE,		/* "YYYY-MM-DD", a real date 1900-2199 */
+	XZ_FT_UUID,		/* lower-case canonical UUID */
 };
 
 struct xz_field {
@@ -89,6 +91,11 @@ struct xz_field {
 /* Validates obj against fields[nfields]; returns the number of errors added. */
 int	xz_validate(json_t *obj, const struct xz_field *fields, size_t nfields,
 	    struct xz_errors *);
+
+/* 1 when s is a lower-case canonical UUID. */
+int	xz_uuid_valid(const char *s);
+/* 1 when s is a real calendar date "YYYY-MM-DD" from 1900 to 2199. */
+int	xz_date_valid(const char *s);
 
 /* The environment variable name, or def when it is unset or empty. */
 const char	*xz_env_or(const char *name, const char *def);

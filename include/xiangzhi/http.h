@@ -164,6 +164,18 @@ int	xz_paging_parse(struct xz_ctx *, size_t digits, struct xz_errors *);
 /* The same with a cursor of any key (under 80 bytes) valid() accepts. */
 int	xz_paging_parse_key(struct xz_ctx *, int (*valid)(const char *),
 	    struct xz_errors *);
+/*
+ * The same, also accepting the query parameters names[] (NULL-terminated)
+ * as filters: vals[i] gets the percent-decoded value of names[i], or ""
+ * when absent (zero vals first).  Empty or repeated filters are errors;
+ * their syntax is the handler's to check.  valid may also be used without
+ * paging: a list endpoint without a cursor passes a validator that
+ * refuses everything.
+ */
+#define XZ_FILTER_MAX	128
+int	xz_paging_parse_filters(struct xz_ctx *, int (*valid)(const char *),
+	    const char *const *names, char (*vals)[XZ_FILTER_MAX],
+	    struct xz_errors *);
 
 /* Jobs (app/http/job.c).  xz_job_run returns XZ_WAIT. */
 void	xz_job_verify(struct xz_ctx *, const char *stored0,
@@ -204,6 +216,8 @@ struct xz_config {
 	char			*conninfo;
 	int			pool_size;
 	int			access_log;
+	/* HMAC-SHA256 key for resident ID numbers (XZ_RESIDENT_ID_KEY). */
+	unsigned char		resident_id_key[32];
 };
 extern struct xz_config	xz_config;
 

@@ -27,8 +27,6 @@ void	xz_clients_register(void);
 
 /* 1 when s is a login name: [a-z0-9][a-z0-9._-]{2,63}. */
 int	xz_login_valid(const char *);
-/* 1 when s is a lower-case canonical UUID. */
-int	xz_uuid_valid(const char *);
 
 int	xz_token(struct xz_ctx *);
 int	xz_token_done(struct xz_ctx *);
