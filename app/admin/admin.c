@@ -235,6 +235,8 @@ cmd_seed(int argc, char **argv)
 	rc = xz_seed_demo(conn, opt(argc, argv, "--scale", "county"));
 	if (rc == 0)
 		rc = xz_seed_demo_identity(conn);
+	if (rc == 0)
+		rc = xz_seed_demo_coops(conn);
 	PQfinish(conn);
 	return (rc == 0 ? 0 : 1);
 }

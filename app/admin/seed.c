@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include "xiangzhi/idcodes.h"
 #include "xiangzhi/secret.h"
 #include "xiangzhi/seed.h"
 
@@ -642,4 +646,1269 @@ xz_seed_demo_identity(PGconn *conn)
 	sodium_memzero(pw, sizeof(pw));
 	sodium_memzero(sec, sizeof(sec));
 	return (rc);
+}
+
+/*
+ * Demo cooperatives (issue 6): in every township of the demo county, one
+ * cooperative of each kind with members (and their resident IDs, as the
+ * service stores them: HMAC-SHA256 under XZ_RESIDENT_ID_KEY and the
+ * mask), machines, land parcels, houses, skills and labour teams, and
+ * bookings, land transfers and house leases.
+ *
+ * Decisions:
+ * - Generated from a PRNG seeded with each township's code, ids included
+ *   (version 4 UUIDs drawn from it), so every run gives the same rows,
+ *   except that bookings fall in the seasons of the current year (UTC+8)
+ *   and transfers and leases were signed in the one to four years before
+ *   it and run across it: availability, utilisation and rents then mean
+ *   something whenever the demo is loaded.  Everything else (founding
+ *   dates 2015-2023, joins up to 2024) is fixed.
+ * - The villages are read back from the database, so the step also works
+ *   on a county seeded before it existed; the benchmark counties get
+ *   none.
+ * - Codes cannot collide with the DB tests' fixtures: the USCCs are
+ *   93 (农民专业合作社) + 330599 + an organisation code "MA2?ttt" + kind
+ *   digit + its GB 11714 check character (the fixtures' are all digits),
+ *   parcel sequence numbers start at 01000, plates are 浙E (3305 is the
+ *   prefecture) and serials carry the maker's prefix.
+ * - Resident IDs: 330599, a birth date from 1950 to 2000, a sequence whose
+ *   last digit is odd for men (matching the name), the MOD 11-2 check;
+ *   unique over the county.  The plain numbers exist only in memory and
+ *   are wiped; the HMAC input is the 18 ASCII characters.  Household
+ *   members carry the head's number.
+ * - Consistency the service would enforce: the chair is the legal
+ *   representative; members join on or after the founding date; only
+ *   current members own assets, have skills or sit in teams; a farmland
+ *   member's contribution is the area of their parcels; a leased house is
+ *   in use and every other house idle; bookings of one machine or team
+ *   never overlap (each walks forward through its seasons), and each
+ *   township also keeps one cancelled booking.
+ */
+
+#define COOP_VILLAGES_MAX	64
+#define COOP_MEMBERS_MAX	20
+#define COOP_PARCELS_MAX	30
+#define COOP_HOUSES_MAX		10
+#define COOP_MACHINES_MAX	8
+#define COOP_IDS_MAX		4096
+#define COOP_PLATES_MAX		1024
+
+enum coop_table {
+	CT_COOPS, CT_VILLAGES, CT_MEMBERS, CT_IDENTITIES, CT_MACHINES,
+	CT_PARCELS, CT_HOUSES, CT_SKILLS, CT_TEAMS, CT_TEAM_MEMBERS,
+	CT_BOOKINGS, CT_TRANSFERS, CT_LEASES, CT_COUNT
+};
+
+/* In foreign-key order. */
+static const char *const coop_copy_sql[CT_COUNT] = {
+	"copy cooperatives (id, county_code, township_code, kind, name, uscc,"
+	    " legal_representative, founded_on, registered_capital_fen,"
+	    " status, status_since) from stdin",
+	"copy cooperative_villages (cooperative_id, county_code,"
+	    " township_code, village_code) from stdin",
+	"copy members (id, cooperative_id, county_code, township_code, kind,"
+	    " name, village_code, joined_on, left_on, role, contribution_kind,"
+	    " contribution_fen, contribution_mu_x100, contribution_labour_days)"
+	    " from stdin",
+	"copy member_identities (member_id, cooperative_id, county_code,"
+	    " township_code, resident_id_hmac, resident_id_masked) from stdin",
+	"copy machines (id, cooperative_id, county_code, township_code, type,"
+	    " model, power_kw, plate_or_serial, condition) from stdin",
+	"copy land_parcels (id, cooperative_id, county_code, township_code,"
+	    " member_id, village_code, parcel_code, certificate_no,"
+	    " area_mu_x100, land_use, boundaries) from stdin",
+	"copy houses (id, cooperative_id, county_code, township_code,"
+	    " member_id, village_code, address, floor_area_m2, condition,"
+	    " occupancy) from stdin",
+	"copy member_skills (member_id, skill, cooperative_id, county_code,"
+	    " township_code, days_available_per_month) from stdin",
+	"copy labour_teams (id, cooperative_id, county_code, township_code,"
+	    " name) from stdin",
+	"copy labour_team_members (team_id, member_id, cooperative_id,"
+	    " county_code, township_code) from stdin",
+	"copy bookings (id, cooperative_id, county_code, township_code,"
+	    " machine_id, labour_team_id, booked_by_kind, booked_by, period,"
+	    " price_fen, status, cancelled_at, cancel_reason, created_by)"
+	    " from stdin",
+	"copy land_transfers (id, cooperative_id, county_code, township_code,"
+	    " parcel_id, lessee, term, rent_fen_per_mu_year) from stdin",
+	"copy house_leases (id, cooperative_id, county_code, township_code,"
+	    " house_id, lessee, term, rent_fen_per_year) from stdin",
+};
+
+static const char *const coop_table_name[CT_COUNT] = {
+	"cooperatives", "cooperative_villages", "members",
+	"member_identities", "machines", "land_parcels", "houses",
+	"member_skills", "labour_teams", "labour_team_members", "bookings",
+	"land_transfers", "house_leases",
+};
+
+enum coop_kind { CK_LABOR, CK_MACHINERY, CK_FARMLAND, CK_HOUSING };
+
+enum coop_contrib { CC_MONEY, CC_LAND, CC_LABOUR };
+
+struct coop_village {
+	const char		*code;
+	const char		*name;
+};
+
+struct coop_town {
+	const char		*code;
+	const char		*name;
+	char			short_name[32];
+	struct coop_village	v[COOP_VILLAGES_MAX];
+	int			nv;
+};
+
+struct coop {
+	char			id[37];
+	enum coop_kind		kind;
+	int			founded;	/* days since 1970-01-01 */
+	int			nserved;
+	const struct coop_village *served[5];
+};
+
+struct coop_member {
+	char			id[37];
+	char			name[32];
+	const struct coop_village *v;
+	const char		*role;
+	int			male;
+	int			joined;
+	int			left;		/* -1: current */
+	enum coop_contrib	ckind;
+	long long		fen;
+	int			mu_x100;
+	int			labour_days;
+	int			group;		/* 村民小组 */
+	int			household;	/* 承包方 sequence */
+};
+
+struct coop_ctx {
+	struct seed_buf		b[CT_COUNT];
+	struct seed_rng		rng;
+	const struct coop_town	*t;
+	int			year;
+	unsigned char		key[32];
+	char			(*ids)[XZ_RESIDENT_ID_LEN + 1];
+	size_t			nids;
+	char			(*plates)[32];
+	size_t			nplates;
+	int			nrows[CT_COUNT];
+};
+
+/* A booking season, month and day to month and day (m0 0: none). */
+struct coop_season {
+	int			m0, d0, m1, d1;
+};
+
+static int	coop_key_load(unsigned char *);
+static int	coop_days(int, int, int);
+static void	coop_date(int, char *, size_t);
+static void	coop_uuid(struct coop_ctx *, char *);
+static void	coop_put(struct coop_ctx *, enum coop_table, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	coop_pick(struct coop_ctx *, const int *, int);
+static void	coop_person(struct coop_ctx *, int, char *, size_t);
+static int	coop_resident(struct coop_ctx *, int, int, int, char *);
+static int	coop_town(struct coop_ctx *, struct coop_town *);
+static void	coop_new(struct coop_ctx *, struct coop *, enum coop_kind);
+static void	coop_write(struct coop_ctx *, const struct coop *,
+		    const char *, const char *, long long);
+static void	coop_members(struct coop_ctx *, const struct coop *,
+		    struct coop_member *, int, int);
+static int	coop_write_members(struct coop_ctx *, const struct coop *,
+		    const struct coop_member *, int);
+static int	coop_year(int);
+static void	coop_plate(struct coop_ctx *, const char *, char *, size_t);
+static void	coop_walk(struct coop_ctx *, const struct coop *,
+		    const char *, const char *, const struct coop_season *,
+		    int, int, int, int);
+static int	coop_labor(struct coop_ctx *);
+static int	coop_machinery(struct coop_ctx *);
+static int	coop_farmland(struct coop_ctx *);
+static int	coop_housing(struct coop_ctx *);
+static void	coop_booking(struct coop_ctx *, const struct coop *,
+		    const char *, const char *, int, int, long long);
+
+static const char *const coop_surnames[] = {
+	"王", "陈", "张", "李", "刘", "吴", "周", "徐", "杨", "朱",
+	"金", "沈", "胡", "叶", "方", "钱", "潘", "施", "蒋", "郑",
+	"何", "黄", "俞", "邵", "汪", "孙", "赵", "林", "姚", "章",
+	"王", "陈", "张", "吴", "徐", "沈",
+};
+static const char *const coop_given_m[] = {
+	"建国", "建华", "国平", "志强", "伟", "军", "德明", "金福", "永祥",
+	"海峰", "卫东", "新民", "根法", "水根", "林根", "炳荣", "明华",
+	"立新", "红军", "小平", "云飞", "俊杰", "浩", "磊", "斌", "国庆",
+	"建平", "雪根", "阿明", "忠良", "志刚", "利民", "福生", "荣华",
+};
+static const char *const coop_given_f[] = {
+	"秀英", "桂英", "美娟", "丽萍", "月芳", "彩凤", "玉兰", "金花",
+	"雪芳", "素珍", "红梅", "晓燕", "丽娟", "春燕", "海燕", "慧芳",
+	"静", "芳", "敏", "菊仙", "爱珍", "小红", "凤英", "美华",
+};
+
+/* 字号 of the cooperatives' names, by kind. */
+static const char *const coop_brand_labor[] = {
+	"众力", "同心", "巧手", "勤耕", "兴农", "匠心",
+};
+static const char *const coop_brand_machinery[] = {
+	"丰收", "金穗", "惠农", "绿野", "农丰", "禾丰",
+};
+static const char *const coop_brand_housing[] = {
+	"闲置", "乡居", "宜居", "山居",
+};
+
+struct coop_model {
+	const char	*type;
+	const char	*model;
+	const char	*power;
+	const char	*serial;	/* NULL: a plate */
+};
+
+static const struct coop_model coop_models[] = {
+	{ "tractor", "东方红LX1004", "73.5", NULL },
+	{ "tractor", "东方红LX904", "66.2", NULL },
+	{ "tractor", "雷沃M1104-D", "80.9", NULL },
+	{ "tractor", "约翰迪尔5E-1204", "88.3", NULL },
+	{ "tractor", "久保田M954KQ", "70.0", NULL },
+	{ "combine_harvester", "久保田4LZ-4J", "50.7", NULL },
+	{ "combine_harvester", "久保田4LZ-5(PRO1008)", "73.5", NULL },
+	{ "combine_harvester", "雷沃谷神4LZ-8E", "103.0", NULL },
+	{ "combine_harvester", "沃得锐龙4LZ-6.0E", "75.0", NULL },
+	{ "transplanter", "洋马VP6", "10.5", "VP6D" },
+	{ "transplanter", "久保田2ZGQ-6G", "12.0", "KSP6" },
+	{ "transplanter", "井关PZ60", "10.3", "ISPZ" },
+	{ "plant_protection_drone", "大疆T40", "9.0", "1581F5BK" },
+	{ "plant_protection_drone", "大疆T30", "7.2", "0TYDH8" },
+	{ "plant_protection_drone", "极飞P100", "9.6", "XAP100" },
+	{ "other", "谷物烘干机5HXG-15", "11.0", "5HXG" },
+};
+#define COOP_TRACTORS		0
+#define COOP_HARVESTERS		5
+#define COOP_TRANSPLANTERS	9
+#define COOP_DRONES		12
+#define COOP_OTHER		15
+
+/* Machine-days per type: seasons and day rates. */
+
+static const struct coop_season coop_seasons[5][2] = {
+	{ { 3, 1, 4, 30 }, { 10, 15, 12, 20 } },	/* tractor: 春耕, 冬翻 */
+	{ { 5, 25, 6, 20 }, { 10, 10, 11, 25 } },	/* harvester: 夏收, 秋收 */
+	{ { 5, 10, 6, 30 }, { 0, 0, 0, 0 } },		/* transplanter */
+	{ { 4, 1, 5, 31 }, { 7, 1, 9, 30 } },		/* drone: 飞防 */
+	{ { 6, 1, 6, 30 }, { 10, 15, 11, 30 } },	/* other: 烘干 */
+};
+static const int coop_day_rate[5][2] = {		/* fen per day */
+	{ 60000, 120000 }, { 150000, 300000 }, { 50000, 90000 },
+	{ 80000, 150000 }, { 40000, 80000 },
+};
+
+static const char *const coop_skills_build[] = {
+	"泥水工", "木工", "电工", "水电安装", "油漆工", "钢筋工",
+};
+static const char *const coop_skills_service[] = {
+	"家政", "育婴", "养老护理", "采茶", "插秧", "果树修剪",
+};
+static const char *const coop_skills_extra[] = {
+	"农机驾驶", "采茶", "电商直播", "厨师", "绿化养护",
+};
+
+static const char *const coop_bounds[] = {
+	"机耕路", "水渠", "村道", "山脚", "溪边", "沟渠", "林地",
+};
+
+int
+xz_seed_demo_coops(PGconn *conn)
+{
+	struct coop_ctx		*ctx;
+	struct coop_town	*towns;
+	PGresult		*res;
+	const char		*tcode;
+	time_t			now;
+	struct tm		tm;
+	int			exists, owner, rc, i, r, nt, nrows;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
+	    PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		fprintf(stderr, "seed: cooperatives: the connection is not "
+		    "idle\n");
+		return (-1);
+	}
+
+	res = NULL;
+	towns = NULL;
+	rc = -1;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
+	    (ctx->ids = calloc(COOP_IDS_MAX, sizeof(*ctx->ids))) == NULL ||
+	    (ctx->plates = calloc(COOP_PLATES_MAX,
+	    sizeof(*ctx->plates))) == NULL) {
+		fprintf(stderr, "seed: out of memory\n");
+		goto out;
+	}
+
+	/* The current year in China Standard Time. */
+	now = time(NULL) + 8 * 60 * 60;
+	if (gmtime_r(&now, &tm) == NULL) {
+		fprintf(stderr, "seed: cannot read the clock\n");
+		goto out;
+	}
+	ctx->year = tm.tm_year + 1900;
+
+	if (seed_exec(conn, "begin") == -1)
+		goto out;
+	if (seed_exec(conn,
+	    "select pg_advisory_xact_lock(" SEED_LOCK_KEY ")") == -1)
+		goto out;
+	if (seed_query_bool(conn, "owner role check",
+	    "select rolbypassrls or rolsuper from pg_roles "
+	    "where rolname = current_user", &owner) == -1)
+		goto out;
+	if (!owner) {
+		fprintf(stderr, "seed: must run as the owner role "
+		    "(xiangzhi_owner, BYPASSRLS), not as %s\n",
+		    PQuser(conn));
+		goto out;
+	}
+	if (seed_query_bool(conn, "demo cooperatives check",
+	    "select exists (select 1 from cooperatives where county_code = '"
+	    XZ_SEED_DEMO_COUNTY "')", &exists) == -1)
+		goto out;
+	if (exists) {
+		fprintf(stderr, "seed: demo cooperatives already exist, "
+		    "nothing to do\n");
+		rc = 0;
+		goto out;
+	}
+
+	/* Read only after the check: a second run needs no key. */
+	if (coop_key_load(ctx->key) == -1)
+		goto out;
+
+	res = PQexec(conn, "select t.code, t.name, v.code, v.name"
+	    " from townships t join villages v on v.township_code = t.code"
+	    " where t.county_code = '" XZ_SEED_DEMO_COUNTY "'"
+	    " order by t.code, v.code");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		seed_pgerror("demo villages", PQresultErrorMessage(res));
+		goto out;
+	}
+	if ((nrows = PQntuples(res)) == 0) {
+		rc = 0;		/* No demo county: nothing to serve. */
+		goto out;
+	}
+	/* At most one township per row. */
+	if ((towns = calloc((size_t)nrows, sizeof(*towns))) == NULL) {
+		fprintf(stderr, "seed: out of memory\n");
+		goto out;
+	}
+	nt = 0;
+	for (r = 0; r < nrows; r++) {
+		tcode = PQgetvalue(res, r, 0);
+		if (nt == 0 || strcmp(towns[nt - 1].code, tcode) != 0) {
+			towns[nt].code = tcode;
+			towns[nt].name = PQgetvalue(res, r, 1);
+			nt++;
+		}
+		if (towns[nt - 1].nv == COOP_VILLAGES_MAX)
+			continue;
+		towns[nt - 1].v[towns[nt - 1].nv].code = PQgetvalue(res, r, 2);
+		towns[nt - 1].v[towns[nt - 1].nv].name = PQgetvalue(res, r, 3);
+		towns[nt - 1].nv++;
+	}
+
+	for (i = 0; i < nt; i++) {
+		if (coop_town(ctx, &towns[i]) == -1)
+			goto out;
+	}
+	for (i = 0; i < CT_COUNT; i++) {
+		if (ctx->b[i].oom) {
+			fprintf(stderr, "seed: out of memory\n");
+			goto out;
+		}
+	}
+
+	if (seed_exec(conn,
+	    "select set_config('app.request_id', 'seed-demo', true)") == -1)
+		goto out;
+	for (i = 0; i < CT_COUNT; i++) {
+		if (seed_copy(conn, coop_copy_sql[i], &ctx->b[i]) == -1)
+			goto out;
+	}
+	if (seed_exec(conn, "commit") == -1)
+		goto out;
+
+	fprintf(stderr, "seed: demo cooperatives:");
+	for (i = 0; i < CT_COUNT; i++)
+		fprintf(stderr, " %s %d%s", coop_table_name[i], ctx->nrows[i],
+		    i + 1 < CT_COUNT ? "," : "\n");
+	rc = 0;
+
+out:
+	PQclear(res);
+	free(towns);
+	if (PQtransactionStatus(conn) == PQTRANS_INTRANS ||
+	    PQtransactionStatus(conn) == PQTRANS_INERROR)
+		(void)seed_exec(conn, "rollback");
+	if (ctx != NULL) {
+		for (i = 0; i < CT_COUNT; i++) {
+			/* The masks and HMACs are in the identities rows. */
+			if (ctx->b[i].data != NULL)
+				sodium_memzero(ctx->b[i].data, ctx->b[i].size);
+			seed_buf_free(&ctx->b[i]);
+		}
+		if (ctx->ids != NULL)
+			sodium_memzero(ctx->ids,
+			    COOP_IDS_MAX * sizeof(*ctx->ids));
+		sodium_memzero(ctx->key, sizeof(ctx->key));
+		free(ctx->ids);
+		free(ctx->plates);
+		free(ctx);
+	}
+	return (rc);
+}
+
+/* The service's key (app/module.c): XZ_RESIDENT_ID_KEY, 64 hex digits. */
+static int
+coop_key_load(unsigned char *key)
+{
+	const char	*path;
+	FILE		*f;
+	char		hex[80];
+	size_t		i;
+	unsigned int	byte;
+	int		rc;
+
+	if ((path = getenv("XZ_RESIDENT_ID_KEY")) == NULL || *path == '\0')
+		path = "conf/dev-keys/resident-id.key";
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "seed: cannot open the resident ID key %s "
+		    "(set XZ_RESIDENT_ID_KEY, or run from the checkout)\n",
+		    path);
+		return (-1);
+	}
+	if (fgets(hex, sizeof(hex), f) == NULL)
+		hex[0] = '\0';
+	(void)fclose(f);
+	hex[strcspn(hex, "\r\n")] = '\0';
+	rc = strlen(hex) == 64 ? 0 : -1;
+	for (i = 0; rc == 0 && i < 32; i++) {
+		if (strchr("0123456789abcdefABCDEF", hex[2 * i]) == NULL ||
+		    strchr("0123456789abcdefABCDEF", hex[2 * i + 1]) == NULL ||
+		    sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			rc = -1;
+		else
+			key[i] = (unsigned char)byte;
+	}
+	sodium_memzero(hex, sizeof(hex));
+	if (rc == -1)
+		fprintf(stderr, "seed: %s must hold 64 hex digits\n", path);
+	return (rc);
+}
+
+/* Days from 1970-01-01 (proleptic Gregorian). */
+static int
+coop_days(int y, int m, int d)
+{
+	int		era, yoe, doy, doe;
+
+	if (m <= 2)
+		y--;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+static void
+coop_date(int days, char *out, size_t len)
+{
+	int		z, era, doe, yoe, y, doy, mp, d, m;
+
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	(void)snprintf(out, len, "%04d-%02d-%02d", m <= 2 ? y + 1 : y, m, d);
+}
+
+/* A version 4 UUID drawn from the township's PRNG: stable ids. */
+static void
+coop_uuid(struct coop_ctx *ctx, char *out)
+{
+	unsigned char	u[16];
+	uint64_t	a, b;
+	int		i;
+
+	a = seed_rng_next(&ctx->rng);
+	b = seed_rng_next(&ctx->rng);
+	for (i = 0; i < 8; i++) {
+		u[i] = (unsigned char)(a >> (8 * i));
+		u[8 + i] = (unsigned char)(b >> (8 * i));
+	}
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	(void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
+	    u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+	    u[14], u[15]);
+}
+
+/* One COPY row: the township's tenancy keys are the caller's to print. */
+static void
+coop_put(struct coop_ctx *ctx, enum coop_table t, const char *fmt, ...)
+{
+	va_list		ap;
+	char		row[1024];
+	int		n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(row, sizeof(row), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(row)) {
+		ctx->b[t].oom = 1;
+		return;
+	}
+	seed_buf_printf(&ctx->b[t], "%s\n", row);
+	ctx->nrows[t]++;
+	sodium_memzero(row, sizeof(row));
+}
+
+/* An index drawn with the given weights. */
+static int
+coop_pick(struct coop_ctx *ctx, const int *w, int n)
+{
+	int		i, sum, r;
+
+	for (sum = 0, i = 0; i < n; i++)
+		sum += w[i];
+	r = seed_rng_range(&ctx->rng, 0, sum - 1);
+	for (i = 0; i < n - 1; i++) {
+		if (r < w[i])
+			return (i);
+		r -= w[i];
+	}
+	return (n - 1);
+}
+
+static void
+coop_person(struct coop_ctx *ctx, int male, char *out, size_t len)
+{
+	const char	*given;
+
+	given = male ? coop_given_m[seed_rng_range(&ctx->rng, 0,
+	    (int)SEED_NITEMS(coop_given_m) - 1)] :
+	    coop_given_f[seed_rng_range(&ctx->rng, 0,
+	    (int)SEED_NITEMS(coop_given_f) - 1)];
+	(void)snprintf(out, len, "%s%s", coop_surnames[seed_rng_range(
+	    &ctx->rng, 0, (int)SEED_NITEMS(coop_surnames) - 1)], given);
+}
+
+/*
+ * A valid resident ID number (GB 11643), unique in this run: 330599, a
+ * birth date in [from, to] (years), a sequence odd for men, the check.
+ */
+static int
+coop_resident(struct coop_ctx *ctx, int from, int to, int male, char *out)
+{
+	char		birth[32];
+	size_t		i;
+	int		tries, c;
+
+	for (tries = 0; tries < 100; tries++) {
+		coop_date(seed_rng_range(&ctx->rng, coop_days(from, 1, 1),
+		    coop_days(to, 12, 31)), birth, sizeof(birth));
+		(void)snprintf(out, XZ_RESIDENT_ID_LEN + 1,
+		    "%s%.4s%.2s%.2s%03d_", XZ_SEED_DEMO_COUNTY, birth,
+		    birth + 5, birth + 8,
+		    seed_rng_range(&ctx->rng, 0, 499) * 2 + (male ? 1 : 0));
+		if ((c = xz_resident_id_check_char(out)) == -1)
+			return (-1);
+		out[17] = (char)c;
+		for (i = 0; i < ctx->nids; i++) {
+			if (memcmp(ctx->ids[i], out, XZ_RESIDENT_ID_LEN) == 0)
+				break;
+		}
+		if (i < ctx->nids)
+			continue;
+		if (ctx->nids == COOP_IDS_MAX)
+			return (-1);
+		memcpy(ctx->ids[ctx->nids++], out, XZ_RESIDENT_ID_LEN + 1);
+		return (0);
+	}
+	return (-1);
+}
+
+static int
+coop_year(int days)
+{
+	char		d[32];
+
+	coop_date(days, d, sizeof(d));
+	return (atoi(d));
+}
+
+static int
+coop_town(struct coop_ctx *ctx, struct coop_town *t)
+{
+	size_t			len;
+
+	if (t->nv < 2) {
+		fprintf(stderr, "seed: township %s has fewer than two "
+		    "villages\n", t->code);
+		return (-1);
+	}
+	/* 城关街道 -> 城关, 溪口镇 -> 溪口 (team names). */
+	(void)snprintf(t->short_name, sizeof(t->short_name), "%s", t->name);
+	len = strlen(t->short_name);
+	if (len > strlen("街道") && strcmp(t->short_name + len -
+	    strlen("街道"), "街道") == 0)
+		t->short_name[len - strlen("街道")] = '\0';
+	else if (len > strlen("镇") && strcmp(t->short_name + len -
+	    strlen("镇"), "镇") == 0)
+		t->short_name[len - strlen("镇")] = '\0';
+
+	/* Its own stream: "coops" mixed into the township code. */
+	seed_rng_init(&ctx->rng, strtoull(t->code, NULL, 10) ^
+	    0x636f6f7073ULL);
+	ctx->t = t;
+
+	if (coop_labor(ctx) == -1 || coop_machinery(ctx) == -1 ||
+	    coop_farmland(ctx) == -1 || coop_housing(ctx) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Id, founding date (2015-2023) and 2-5 villages served, 村 first. */
+static void
+coop_new(struct coop_ctx *ctx, struct coop *c, enum coop_kind kind)
+{
+	const struct coop_town	*t = ctx->t;
+	int			idx[COOP_VILLAGES_MAX], n, nvil, i, k, tmp;
+
+	memset(c, 0, sizeof(*c));
+	coop_uuid(ctx, c->id);
+	c->kind = kind;
+	c->founded = seed_rng_range(&ctx->rng, coop_days(2015, 1, 1),
+	    coop_days(2023, 12, 31));
+
+	/* Villages (codes 200..) before communities, each shuffled. */
+	n = 0;
+	for (i = 0; i < t->nv; i++) {
+		if (strcmp(t->v[i].code + 9, "200") >= 0)
+			idx[n++] = i;
+	}
+	nvil = n;
+	for (i = 0; i < t->nv; i++) {
+		if (strcmp(t->v[i].code + 9, "200") < 0)
+			idx[n++] = i;
+	}
+	for (i = nvil; i > 1; i--) {
+		k = seed_rng_range(&ctx->rng, 0, i - 1);
+		tmp = idx[i - 1];
+		idx[i - 1] = idx[k];
+		idx[k] = tmp;
+	}
+	for (i = n; i > nvil + 1; i--) {
+		k = nvil + seed_rng_range(&ctx->rng, 0, i - nvil - 1);
+		tmp = idx[i - 1];
+		idx[i - 1] = idx[k];
+		idx[k] = tmp;
+	}
+	c->nserved = seed_rng_range(&ctx->rng, 2, 5);
+	if (c->nserved > t->nv)
+		c->nserved = t->nv;
+	for (i = 0; i < c->nserved; i++)
+		c->served[i] = &t->v[idx[i]];
+}
+
+/*
+ * The cooperative's row and its villages.  USCC: 9 (registered by market
+ * regulation) 3 (farmers' cooperative), the county, an organisation code
+ * MA2 + one drawn character + the township's 3 digits + the kind, with
+ * its GB 11714 check character, then the GB 32100 check character.
+ */
+static void
+coop_write(struct coop_ctx *ctx, const struct coop *c, const char *name,
+    const char *legal, long long capital_fen)
+{
+	static const char	alpha[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	static const int	w[8] = { 3, 7, 9, 10, 5, 8, 4, 2 };
+	static const char	*kinds[] = {
+		"labor", "machinery", "farmland", "housing"
+	};
+	const struct coop_town	*t = ctx->t;
+	char			uscc[XZ_USCC_LEN + 1], org[10], founded[32];
+	int			i, sum, v, chk;
+
+	(void)snprintf(org, sizeof(org), "MA2%c%.3s%c",
+	    alpha[seed_rng_range(&ctx->rng, 0, 30)], t->code + 6,
+	    (char)('1' + (int)c->kind));
+	for (sum = 0, i = 0; i < 8; i++) {
+		v = org[i] >= 'A' ? org[i] - 'A' + 10 : org[i] - '0';
+		sum += v * w[i];
+	}
+	chk = 11 - sum % 11;
+	org[8] = chk == 10 ? 'X' : chk == 11 ? '0' : (char)('0' + chk);
+	org[9] = '\0';
+	(void)snprintf(uscc, sizeof(uscc), "93%s%s_", XZ_SEED_DEMO_COUNTY,
+	    org);
+	uscc[17] = (char)xz_uscc_check_char(uscc);
+
+	coop_date(c->founded, founded, sizeof(founded));
+	coop_put(ctx, CT_COOPS, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t"
+	    "active\t%s", c->id, XZ_SEED_DEMO_COUNTY, t->code,
+	    kinds[c->kind], name, uscc, legal, founded, capital_fen, founded);
+	for (i = 0; i < c->nserved; i++)
+		coop_put(ctx, CT_VILLAGES, "%s\t%s\t%s\t%s", c->id,
+		    XZ_SEED_DEMO_COUNTY, t->code, c->served[i]->code);
+}
+
+/*
+ * n members from the villages served: a chair, two or three board
+ * members, a supervisor, the rest ordinary; founders join on the founding
+ * day, the others within about two and a half years (not after 2024).
+ * With may_leave, sometimes one ordinary member has left.
+ */
+static void
+coop_members(struct coop_ctx *ctx, const struct coop *c,
+    struct coop_member *m, int n, int may_leave)
+{
+	int		i, j, nboard, last, leaver;
+
+	nboard = n >= 12 ? 3 : 2;
+	last = coop_days(2024, 12, 31);
+	leaver = may_leave && seed_rng_range(&ctx->rng, 0, 9) < 3 ?
+	    seed_rng_range(&ctx->rng, nboard + 2, n - 1) : -1;
+	memset(m, 0, sizeof(*m) * (size_t)n);
+	for (i = 0; i < n; i++) {
+		coop_uuid(ctx, m[i].id);
+		m[i].role = i == 0 ? "chair" : i <= nboard ? "board" :
+		    i == nboard + 1 ? "supervisor" : "member";
+		m[i].male = seed_rng_range(&ctx->rng, 0, 99) <
+		    (i == 0 ? 85 : 60);
+		/* No two members of one cooperative share a name. */
+		do {
+			coop_person(ctx, m[i].male, m[i].name,
+			    sizeof(m[i].name));
+			for (j = 0; j < i; j++) {
+				if (strcmp(m[j].name, m[i].name) == 0)
+					break;
+			}
+		} while (j < i);
+		m[i].v = c->served[seed_rng_range(&ctx->rng, 0,
+		    c->nserved - 1)];
+		m[i].joined = i <= nboard + 1 ? c->founded :
+		    c->founded + seed_rng_range(&ctx->rng, 0, 900);
+		if (m[i].joined > last)
+			m[i].joined = last;
+		m[i].left = -1;
+		if (i == leaver) {
+			m[i].left = m[i].joined +
+			    seed_rng_range(&ctx->rng, 180, 720);
+			if (m[i].left > coop_days(2025, 10, 31))
+				m[i].left = coop_days(2025, 10, 31);
+		}
+	}
+}
+
+/* members and member_identities rows. */
+static int
+coop_write_members(struct coop_ctx *ctx, const struct coop *c,
+    const struct coop_member *m, int n)
+{
+	static const char	*ckinds[] = { "money", "land", "labour" };
+	const struct coop_town	*t = ctx->t;
+	unsigned char		mac[32];
+	unsigned int		maclen;
+	char			rid[XZ_RESIDENT_ID_LEN + 1];
+	char			masked[XZ_RESIDENT_ID_LEN + 1], hex[65];
+	char			joined[32], left[32], fen[24], mu[24], days[24];
+	int			i, household;
+
+	household = c->kind == CK_FARMLAND || c->kind == CK_HOUSING;
+	for (i = 0; i < n; i++) {
+		coop_date(m[i].joined, joined, sizeof(joined));
+		if (m[i].left >= 0)
+			coop_date(m[i].left, left, sizeof(left));
+		else
+			(void)snprintf(left, sizeof(left), "\\N");
+		(void)snprintf(fen, sizeof(fen), m[i].ckind == CC_MONEY ?
+		    "%lld" : "\\N", m[i].fen);
+		(void)snprintf(mu, sizeof(mu), m[i].ckind == CC_LAND ?
+		    "%d" : "\\N", m[i].mu_x100);
+		(void)snprintf(days, sizeof(days), m[i].ckind == CC_LABOUR ?
+		    "%d" : "\\N", m[i].labour_days);
+		coop_put(ctx, CT_MEMBERS, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t"
+		    "%s\t%s\t%s\t%s\t%s", m[i].id, c->id, XZ_SEED_DEMO_COUNTY,
+		    t->code, household ? "household" : "person", m[i].name,
+		    m[i].v->code, joined, left, m[i].role, ckinds[m[i].ckind],
+		    fen, mu, days);
+
+		/* The number as the service keeps it: HMAC and mask only. */
+		if (coop_resident(ctx, i == 0 ? 1955 : 1950,
+		    i == 0 ? 1980 : 2000, m[i].male, rid) == -1) {
+			fprintf(stderr, "seed: cannot draw a unique resident "
+			    "ID\n");
+			return (-1);
+		}
+		if (HMAC(EVP_sha256(), ctx->key, (int)sizeof(ctx->key),
+		    (const unsigned char *)rid, XZ_RESIDENT_ID_LEN, mac,
+		    &maclen) == NULL || maclen != sizeof(mac)) {
+			sodium_memzero(rid, sizeof(rid));
+			fprintf(stderr, "seed: HMAC-SHA256 failed\n");
+			return (-1);
+		}
+		xz_resident_id_mask(rid, masked);
+		sodium_memzero(rid, sizeof(rid));
+		(void)sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+		coop_put(ctx, CT_IDENTITIES, "%s\t%s\t%s\t%s\t\\\\x%s\t%s",
+		    m[i].id, c->id, XZ_SEED_DEMO_COUNTY, t->code, hex, masked);
+		sodium_memzero(mac, sizeof(mac));
+	}
+	return (0);
+}
+
+/* "浙E12345" or a maker's serial, unique in the county. */
+static void
+coop_plate(struct coop_ctx *ctx, const char *serial, char *out, size_t len)
+{
+	size_t		i;
+
+	for (;;) {
+		if (serial == NULL)
+			(void)snprintf(out, len, "浙E%05d",
+			    seed_rng_range(&ctx->rng, 10000, 99999));
+		else
+			(void)snprintf(out, len, "%s%02d%05d", serial,
+			    seed_rng_range(&ctx->rng, 18, 25),
+			    seed_rng_range(&ctx->rng, 1, 99999));
+		for (i = 0; i < ctx->nplates; i++) {
+			if (strcmp(ctx->plates[i], out) == 0)
+				break;
+		}
+		if (i == ctx->nplates)
+			break;
+	}
+	if (ctx->nplates < COOP_PLATES_MAX)
+		(void)snprintf(ctx->plates[ctx->nplates++],
+		    sizeof(ctx->plates[0]), "%s", out);
+}
+
+/* One booking [lo, hi) by a village of the township or by a farmer. */
+static void
+coop_booking(struct coop_ctx *ctx, const struct coop *c, const char *mid,
+    const char *tid, int lo, int hi, long long price)
+{
+	const struct coop_town	*t = ctx->t;
+	char			id[37], d0[32], d1[32], who[32];
+	int			village;
+
+	coop_uuid(ctx, id);
+	coop_date(lo, d0, sizeof(d0));
+	coop_date(hi, d1, sizeof(d1));
+	village = seed_rng_range(&ctx->rng, 0, 9) < 6;
+	if (village)
+		(void)snprintf(who, sizeof(who), "%s",
+		    t->v[seed_rng_range(&ctx->rng, 0, t->nv - 1)].code);
+	else
+		coop_person(ctx, 1, who, sizeof(who));
+	coop_put(ctx, CT_BOOKINGS, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t[%s,%s)\t"
+	    "%lld\tbooked\t\\N\t\\N\tseed-demo", id, c->id,
+	    XZ_SEED_DEMO_COUNTY, t->code, mid != NULL ? mid : "\\N",
+	    tid != NULL ? tid : "\\N", village ? "village" : "farmer", who,
+	    d0, d1, price);
+}
+
+/*
+ * One to k bookings of one machine or team in each of this year's
+ * seasons, each after the previous one ended: never two at once.
+ */
+static void
+coop_walk(struct coop_ctx *ctx, const struct coop *c, const char *mid,
+    const char *tid, const struct coop_season *s, int k, int lmax,
+    int rate_lo, int rate_hi)
+{
+	int		si, cur, len, end, b, nb, rate;
+
+	rate = seed_rng_range(&ctx->rng, rate_lo / 1000, rate_hi / 1000) *
+	    1000;
+	for (si = 0; si < 2 && s[si].m0 != 0; si++) {
+		cur = coop_days(ctx->year, s[si].m0, s[si].d0) +
+		    seed_rng_range(&ctx->rng, 0, 10);
+		end = coop_days(ctx->year, s[si].m1, s[si].d1);
+		nb = seed_rng_range(&ctx->rng, 1, k);
+		for (b = 0; b < nb; b++) {
+			len = seed_rng_range(&ctx->rng, 1, lmax);
+			if (cur + len - 1 > end)
+				break;
+			coop_booking(ctx, c, mid, tid, cur, cur + len,
+			    (long long)rate * len);
+			cur += len + seed_rng_range(&ctx->rng, 1, 12);
+		}
+	}
+}
+
+/* 农力: labour days pooled, skills, two teams and their bookings. */
+static int
+coop_labor(struct coop_ctx *ctx)
+{
+	static const struct coop_season	seasons[2][2] = {
+		{ { 4, 1, 6, 30 }, { 9, 1, 12, 20 } },	/* building */
+		{ { 3, 20, 4, 30 }, { 10, 1, 12, 20 } },	/* 采茶, 家政 */
+	};
+	const struct coop_town	*t = ctx->t;
+	struct coop		c;
+	struct coop_member	m[COOP_MEMBERS_MAX];
+	char			name[128], team[2][37], tname[64];
+	const char		*skill, *extra;
+	int			n, i, j, k;
+
+	coop_new(ctx, &c, CK_LABOR);
+	n = seed_rng_range(&ctx->rng, 8, COOP_MEMBERS_MAX);
+	coop_members(ctx, &c, m, n, 1);
+	for (i = 0; i < n; i++) {
+		m[i].ckind = CC_LABOUR;
+		m[i].labour_days = i == 0 ? seed_rng_range(&ctx->rng, 200,
+		    300) : seed_rng_range(&ctx->rng, 6, 30) * 10;
+	}
+	(void)snprintf(name, sizeof(name), "%s%s劳务专业合作社", t->name,
+	    coop_brand_labor[seed_rng_range(&ctx->rng, 0,
+	    (int)SEED_NITEMS(coop_brand_labor) - 1)]);
+	coop_write(ctx, &c, name, m[0].name,
+	    (long long)seed_rng_range(&ctx->rng, 10, 50) * 1000000);
+	if (coop_write_members(ctx, &c, m, n) == -1)
+		return (-1);
+
+	for (k = 0; k < 2; k++) {
+		coop_uuid(ctx, team[k]);
+		(void)snprintf(tname, sizeof(tname), "%s%s", t->short_name,
+		    k == 0 ? "泥水施工队" : "家嫂服务队");
+		coop_put(ctx, CT_TEAMS, "%s\t%s\t%s\t%s\t%s", team[k], c.id,
+		    XZ_SEED_DEMO_COUNTY, t->code, tname);
+	}
+
+	/* Current members: the chair organises, the others alternate. */
+	for (i = 0, j = 0; i < n; i++) {
+		if (m[i].left >= 0)
+			continue;
+		k = i == 0 ? -1 : j++ % 2;
+		if (k >= 0) {
+			skill = k == 0 ? coop_skills_build[seed_rng_range(
+			    &ctx->rng, 0,
+			    (int)SEED_NITEMS(coop_skills_build) - 1)] :
+			    coop_skills_service[seed_rng_range(&ctx->rng, 0,
+			    (int)SEED_NITEMS(coop_skills_service) - 1)];
+			coop_put(ctx, CT_TEAM_MEMBERS, "%s\t%s\t%s\t%s\t%s",
+			    team[k], m[i].id, c.id, XZ_SEED_DEMO_COUNTY,
+			    t->code);
+			coop_put(ctx, CT_SKILLS, "%s\t%s\t%s\t%s\t%s\t%d",
+			    m[i].id, skill, c.id, XZ_SEED_DEMO_COUNTY,
+			    t->code, seed_rng_range(&ctx->rng, 8, 26));
+		} else
+			skill = "";
+		if (k < 0 || seed_rng_range(&ctx->rng, 0, 1) == 0) {
+			extra = coop_skills_extra[seed_rng_range(&ctx->rng,
+			    0, (int)SEED_NITEMS(coop_skills_extra) - 1)];
+			if (strcmp(extra, skill) != 0)
+				coop_put(ctx, CT_SKILLS,
+				    "%s\t%s\t%s\t%s\t%s\t%d", m[i].id, extra,
+				    c.id, XZ_SEED_DEMO_COUNTY, t->code,
+				    seed_rng_range(&ctx->rng, 4, 20));
+		}
+	}
+
+	/* A team costs 1,500 to 4,000 yuan a day. */
+	for (k = 0; k < 2; k++)
+		coop_walk(ctx, &c, NULL, team[k], seasons[k], 2, 12, 150000,
+		    400000);
+	return (0);
+}
+
+/* 农机: money pooled into machines; machine bookings. */
+static int
+coop_machinery(struct coop_ctx *ctx)
+{
+	static const int	typew[5] = { 30, 20, 20, 25, 5 };
+	static const int	first[5] = {
+		COOP_TRACTORS, COOP_HARVESTERS, COOP_TRANSPLANTERS,
+		COOP_DRONES, COOP_OTHER
+	};
+	static const int	count[5] = { 5, 4, 3, 3, 1 };
+	static const int	lmax[5] = { 4, 5, 4, 2, 5 };
+	static const int	condw[3] = { 70, 25, 5 };
+	static const char	*conds[3] = { "good", "fair", "poor" };
+	const struct coop_town	*t = ctx->t;
+	const struct coop_model	*md;
+	struct coop		c;
+	struct coop_member	m[COOP_MEMBERS_MAX];
+	char			name[128], plate[32];
+	char			mid[COOP_MACHINES_MAX][37];
+	char			d0[32], d1[32], at[32], bid[37];
+	long long		capital;
+	int			n, i, k, nm, type, lo;
+
+	coop_new(ctx, &c, CK_MACHINERY);
+	n = seed_rng_range(&ctx->rng, 8, COOP_MEMBERS_MAX);
+	coop_members(ctx, &c, m, n, 1);
+	capital = 0;
+	for (i = 0; i < n; i++) {
+		m[i].ckind = CC_MONEY;
+		/* In 万 yuan (1,000,000 fen) or 5,000-yuan steps. */
+		if (i == 0)
+			m[i].fen = seed_rng_range(&ctx->rng, 20, 80) *
+			    1000000LL;
+		else if (strcmp(m[i].role, "member") != 0)
+			m[i].fen = seed_rng_range(&ctx->rng, 5, 30) * 1000000LL;
+		else
+			m[i].fen = seed_rng_range(&ctx->rng, 2, 20) * 500000LL;
+		capital += m[i].fen;
+	}
+	(void)snprintf(name, sizeof(name), "%s%s农机专业合作社", t->name,
+	    coop_brand_machinery[seed_rng_range(&ctx->rng, 0,
+	    (int)SEED_NITEMS(coop_brand_machinery) - 1)]);
+	coop_write(ctx, &c, name, m[0].name, capital);
+	if (coop_write_members(ctx, &c, m, n) == -1)
+		return (-1);
+
+	/* A tractor and a harvester at least. */
+	nm = seed_rng_range(&ctx->rng, 3, COOP_MACHINES_MAX);
+	for (k = 0; k < nm; k++) {
+		type = k < 2 ? k : coop_pick(ctx, typew, 5);
+		md = &coop_models[first[type] +
+		    seed_rng_range(&ctx->rng, 0, count[type] - 1)];
+		coop_uuid(ctx, mid[k]);
+		coop_plate(ctx, md->serial, plate, sizeof(plate));
+		coop_put(ctx, CT_MACHINES, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
+		    mid[k], c.id, XZ_SEED_DEMO_COUNTY, t->code, md->type,
+		    md->model, md->power, plate,
+		    conds[coop_pick(ctx, condw, 3)]);
+		coop_walk(ctx, &c, mid[k], NULL, coop_seasons[type], 3,
+		    lmax[type], coop_day_rate[type][0], coop_day_rate[type][1]);
+	}
+
+	/* Cancellation keeps the record: one cancelled booking (July). */
+	coop_uuid(ctx, bid);
+	lo = coop_days(ctx->year, 7, seed_rng_range(&ctx->rng, 5, 20));
+	coop_date(lo, d0, sizeof(d0));
+	coop_date(lo + 2, d1, sizeof(d1));
+	coop_date(lo - 3, at, sizeof(at));
+	coop_put(ctx, CT_BOOKINGS, "%s\t%s\t%s\t%s\t%s\t\\N\tvillage\t%s\t"
+	    "[%s,%s)\t%d\tcancelled\t%s 09:30:00+08\t天气原因取消，改期另约\t"
+	    "seed-demo", bid, c.id, XZ_SEED_DEMO_COUNTY, t->code, mid[0],
+	    c.served[0]->code, d0, d1, 2 * 80000, at);
+	return (0);
+}
+
+/* 农地: households pool their contracted parcels; some are transferred. */
+static int
+coop_farmland(struct coop_ctx *ctx)
+{
+	static const int	usew[4] = { 65, 20, 8, 7 };
+	static const char	*uses[4] = {
+		"arable", "garden", "forest", "water"
+	};
+	static const char	*firms[] = {
+		"绿源", "丰禾", "稻香", "茗香", "溪谷", "田园",
+	};
+	const struct coop_town	*t = ctx->t;
+	struct coop		c;
+	struct coop_member	m[COOP_MEMBERS_MAX];
+	char			name[128], pid[COOP_PARCELS_MAX][37];
+	char			bounds[4][32], lessee[3][128], person[32];
+	char			d0[32], d1[32], tid[37];
+	int			owner[COOP_PARCELS_MAX], used[COOP_PARCELS_MAX];
+	int			n, np, i, j, k, nt, nl, area, total;
+	int			sy, fy, dur;
+	int			start, y0;
+
+	coop_new(ctx, &c, CK_FARMLAND);
+	n = seed_rng_range(&ctx->rng, 8, COOP_MEMBERS_MAX);
+	coop_members(ctx, &c, m, n, 0);
+	for (i = 0; i < n; i++) {
+		m[i].ckind = CC_LAND;
+		m[i].group = seed_rng_range(&ctx->rng, 1, 12);
+		m[i].household = 10 * (i + 1) + seed_rng_range(&ctx->rng, 0, 9);
+	}
+
+	/* Every household pools one parcel or more. */
+	np = seed_rng_range(&ctx->rng, n > 10 ? n : 10, COOP_PARCELS_MAX);
+	total = 0;
+	for (k = 0; k < np; k++) {
+		owner[k] = k < n ? k : seed_rng_range(&ctx->rng, 0, n - 1);
+		i = owner[k];
+		area = seed_rng_range(&ctx->rng, 0, 4) == 0 ?
+		    seed_rng_range(&ctx->rng, 400, 1500) :
+		    seed_rng_range(&ctx->rng, 50, 400);
+		m[i].mu_x100 += area;
+		total += area;
+		for (j = 0; j < 4; j++) {
+			if (seed_rng_range(&ctx->rng, 0, 1) == 0)
+				(void)snprintf(bounds[j], sizeof(bounds[j]),
+				    "%s家%s", coop_surnames[seed_rng_range(
+				    &ctx->rng, 0,
+				    (int)SEED_NITEMS(coop_surnames) - 1)],
+				    seed_rng_range(&ctx->rng, 0, 3) == 0 ?
+				    "茶园" : "田");
+			else
+				(void)snprintf(bounds[j], sizeof(bounds[j]),
+				    "%s", coop_bounds[seed_rng_range(
+				    &ctx->rng, 0,
+				    (int)SEED_NITEMS(coop_bounds) - 1)]);
+		}
+		coop_uuid(ctx, pid[k]);
+		/* 地块编码: the 14-digit 发包方 code, a 5-digit sequence. */
+		coop_put(ctx, CT_PARCELS, "%s\t%s\t%s\t%s\t%s\t%s\t%s%02d%05d\t"
+		    "%s%02d%04dJ\t%d\t%s\t东至%s，南至%s，西至%s，北至%s",
+		    pid[k], c.id, XZ_SEED_DEMO_COUNTY, t->code, m[i].id,
+		    m[i].v->code, m[i].v->code, m[i].group,
+		    1000 + 10 * k + seed_rng_range(&ctx->rng, 0, 9),
+		    m[i].v->code, m[i].group, m[i].household, area,
+		    uses[coop_pick(ctx, usew, 4)], bounds[0], bounds[1],
+		    bounds[2], bounds[3]);
+	}
+
+	/* Shares valued at 2,000 yuan a mu, rounded up to 万 yuan. */
+	(void)snprintf(name, sizeof(name), "%s土地股份合作社", t->name);
+	coop_write(ctx, &c, name, m[0].name,
+	    ((long long)total * 2000 + 999999) / 1000000 * 1000000);
+	if (coop_write_members(ctx, &c, m, n) == -1)
+		return (-1);
+
+	/* 流转 to a family farm, a large grower and maybe a company. */
+	nl = seed_rng_range(&ctx->rng, 2, 3);
+	coop_person(ctx, 1, person, sizeof(person));
+	(void)snprintf(lessee[0], sizeof(lessee[0]), "%s%s家庭农场", t->name,
+	    person);
+	coop_person(ctx, 1, person, sizeof(person));
+	(void)snprintf(lessee[1], sizeof(lessee[1]), "种植大户%s", person);
+	(void)snprintf(lessee[2], sizeof(lessee[2]), "青溪县%s农业开发有限公司",
+	    firms[seed_rng_range(&ctx->rng, 0, (int)SEED_NITEMS(firms) - 1)]);
+
+	memset(used, 0, sizeof(used));
+	nt = seed_rng_range(&ctx->rng, 3, np / 2 < 8 ? np / 2 : 8);
+	fy = coop_year(c.founded);
+	for (j = 0; j < nt; j++) {
+		do {
+			k = seed_rng_range(&ctx->rng, 0, np - 1);
+		} while (used[k]);
+		used[k] = 1;
+		i = owner[k];
+		/* Signed in the last four years, after founding and joining. */
+		sy = ctx->year - seed_rng_range(&ctx->rng, 1, 4);
+		if (sy <= fy)
+			sy = fy + 1;
+		y0 = coop_year(m[i].joined);
+		if (sy <= y0)
+			sy = y0 + 1;
+		dur = seed_rng_range(&ctx->rng, 3, 10);
+		if (sy + dur <= ctx->year)
+			dur = ctx->year - sy + 1;
+		start = seed_rng_range(&ctx->rng, 0, 1) == 0 ? 1 : 11;
+		(void)snprintf(d0, sizeof(d0), "%04d-%02d-01", sy, start);
+		(void)snprintf(d1, sizeof(d1), "%04d-%02d-01", sy + dur, start);
+		coop_uuid(ctx, tid);
+		coop_put(ctx, CT_TRANSFERS, "%s\t%s\t%s\t%s\t%s\t%s\t[%s,%s)\t"
+		    "%d", tid, c.id, XZ_SEED_DEMO_COUNTY, t->code, pid[k],
+		    lessee[seed_rng_range(&ctx->rng, 0, nl - 1)], d0, d1,
+		    seed_rng_range(&ctx->rng, 40, 120) * 1000);
+	}
+	return (0);
+}
+
+/* 农房: idle houses pooled; a couple are leased. */
+static int
+coop_housing(struct coop_ctx *ctx)
+{
+	static const int	condw[4] = { 30, 40, 20, 10 };
+	static const char	*conds[4] = {
+		"good", "fair", "poor", "dilapidated"
+	};
+	static const char	*lessees[] = {
+		"杭州云栖文旅发展有限公司", "青溪县溪上民宿有限公司",
+		"湖州竹乡文化创意工作室", "上海禾心乡村旅游发展有限公司",
+		"青溪县山居岁月民宿", "浙江乡野研学教育科技有限公司",
+	};
+	const struct coop_town	*t = ctx->t;
+	struct coop		c;
+	struct coop_member	m[COOP_MEMBERS_MAX];
+	char			name[128], hid[COOP_HOUSES_MAX][37], lid[37];
+	char			d0[32], d1[32];
+	int			owner[COOP_HOUSES_MAX], no[COOP_HOUSES_MAX];
+	int			n, nh, nl, i, j, k, off, cond, sy, dur, mon, l0;
+
+	coop_new(ctx, &c, CK_HOUSING);
+	n = seed_rng_range(&ctx->rng, 8, COOP_MEMBERS_MAX);
+	coop_members(ctx, &c, m, n, 0);
+
+	/* Owners contribute the homestead, the others money. */
+	nh = seed_rng_range(&ctx->rng, 3, COOP_HOUSES_MAX);
+	off = seed_rng_range(&ctx->rng, 0, n - 1);
+	for (i = 0; i < n; i++) {
+		m[i].ckind = CC_MONEY;
+		m[i].fen = seed_rng_range(&ctx->rng, 1, 10) * 500000LL;
+	}
+	for (k = 0; k < nh; k++) {
+		owner[k] = (off + k) % n;
+		m[owner[k]].ckind = CC_LAND;
+		m[owner[k]].mu_x100 = seed_rng_range(&ctx->rng, 15, 45);
+	}
+	(void)snprintf(name, sizeof(name), "%s%s农房合作社", t->name,
+	    coop_brand_housing[seed_rng_range(&ctx->rng, 0,
+	    (int)SEED_NITEMS(coop_brand_housing) - 1)]);
+	coop_write(ctx, &c, name, m[0].name,
+	    (long long)seed_rng_range(&ctx->rng, 20, 200) * 1000000);
+	if (coop_write_members(ctx, &c, m, n) == -1)
+		return (-1);
+
+	/* The first nl houses are leased (so in use and in fair shape). */
+	nl = seed_rng_range(&ctx->rng, 1, 2);
+	for (k = 0; k < nh; k++) {
+		i = owner[k];
+		/* House numbers unique in the village. */
+		do {
+			no[k] = seed_rng_range(&ctx->rng, 1, 199);
+			for (j = 0; j < k; j++) {
+				if (no[j] == no[k] && m[owner[j]].v == m[i].v)
+					break;
+			}
+		} while (j < k);
+		cond = k < nl ? seed_rng_range(&ctx->rng, 0, 1) :
+		    coop_pick(ctx, condw, 4);
+		l0 = seed_rng_range(&ctx->rng, 800, 3200);	/* 0.1 m2 */
+		coop_uuid(ctx, hid[k]);
+		coop_put(ctx, CT_HOUSES, "%s\t%s\t%s\t%s\t%s\t%s\t%s%d号\t"
+		    "%d.%d\t%s\t%s", hid[k], c.id, XZ_SEED_DEMO_COUNTY,
+		    t->code, m[i].id, m[i].v->code, m[i].v->name, no[k],
+		    l0 / 10, l0 % 10,
+		    conds[cond], k < nl ? "in_use" : "idle");
+	}
+
+	for (k = 0; k < nl; k++) {
+		i = owner[k];
+		sy = ctx->year - seed_rng_range(&ctx->rng, 1, 3);
+		if (sy <= coop_year(c.founded))
+			sy = coop_year(c.founded) + 1;
+		if (sy <= coop_year(m[i].joined))
+			sy = coop_year(m[i].joined) + 1;
+		dur = seed_rng_range(&ctx->rng, 5, 15);
+		mon = seed_rng_range(&ctx->rng, 1, 12);
+		(void)snprintf(d0, sizeof(d0), "%04d-%02d-01", sy, mon);
+		(void)snprintf(d1, sizeof(d1), "%04d-%02d-01", sy + dur, mon);
+		coop_uuid(ctx, lid);
+		coop_put(ctx, CT_LEASES,
+		    "%s\t%s\t%s\t%s\t%s\t%s\t[%s,%s)\t%lld", lid, c.id,
+		    XZ_SEED_DEMO_COUNTY, t->code, hid[k],
+		    lessees[(seed_rng_range(&ctx->rng, 0, 2) + 3 * k) %
+		    (int)SEED_NITEMS(lessees)], d0, d1,
+		    (long long)seed_rng_range(&ctx->rng, 80, 360) * 10000);
+	}
+	return (0);
 }

@@ -34,4 +34,20 @@ int	xz_seed_demo(PGconn *conn, const char *scale);
 
 int	xz_seed_demo_identity(PGconn *conn);
 
+/*
+ * Demo cooperatives (issue 6), for the demo county only: in every
+ * township one cooperative of each kind (labor, machinery, farmland,
+ * housing) with 8-20 members and their resident IDs (stored as the
+ * service stores them: HMAC-SHA256 under the key in XZ_RESIDENT_ID_KEY,
+ * default conf/dev-keys/resident-id.key relative to the working
+ * directory, and the mask), 3-8 machines, 10-30 land parcels, 3-10
+ * houses, skills and two labour teams, bookings in the current year
+ * (UTC+8), land transfers and house leases.  Deterministic apart from
+ * that year; loaded with COPY as the owner role in one transaction,
+ * audit rows tagged seed-demo.  Idempotent: if the demo county already
+ * has a cooperative, do nothing and return 0.  conn must be idle.
+ * Returns 0 on success, -1 on error (message printed to stderr).
+ */
+int	xz_seed_demo_coops(PGconn *conn);
+
 #endif
