@@ -52,7 +52,10 @@
 -- 5. Partners read cooperatives, cooperative_villages and assets (machines,
 --    parcels, houses, skills, teams) of their granted townships (claim
 --    townships: '*' or a comma list, as in 0001) when their scopes hold
---    coops:read; bookings when they hold coops:read or bookings:write.
+--    coops:read; bookings when they hold coops:read or bookings:write,
+--    and with bookings:write alone the cooperatives, machines and labour
+--    teams they book (the service's permission table still gives such a
+--    partner no listing route: it books what it learned elsewhere).
 --    With bookings:write they insert bookings in granted townships and
 --    cancel the bookings THEY created (created_by = their sub).  The scope
 --    checks repeat the service's permission table (defense in depth).
@@ -818,7 +821,7 @@ begin
 	for t in select * from (values
 	    ('cooperatives',
 		'id = any ((select xz.village_cooperatives())::uuid[])',
-		array['coops:read'], 'iu'),
+		array['coops:read', 'bookings:write'], 'iu'),
 	    ('cooperative_villages',
 		'village_code = (select xz.claim(''village''))::bpchar',
 		array['coops:read'], 'id'),
@@ -826,12 +829,15 @@ begin
 		'village_code = (select xz.claim(''village''))::bpchar',
 		null, 'iu'),
 	    ('member_identities', null, null, 'iu'),
-	    ('machines', serving, array['coops:read'], 'iud'),
+	    ('machines', serving, array['coops:read', 'bookings:write'],
+		'iud'),
 	    ('land_parcels', serving, array['coops:read'], 'iud'),
 	    ('houses', serving, array['coops:read'], 'iud'),
 	    ('member_skills', serving, array['coops:read'], 'iud'),
-	    ('labour_teams', serving, array['coops:read'], 'iud'),
-	    ('labour_team_members', serving, array['coops:read'], 'id'),
+	    ('labour_teams', serving, array['coops:read', 'bookings:write'],
+		'iud'),
+	    ('labour_team_members', serving,
+		array['coops:read', 'bookings:write'], 'id'),
 	    ('bookings', serving, array['coops:read', 'bookings:write'], 'iu'),
 	    ('land_transfers', serving, null, 'iu'),
 	    ('house_leases', serving, null, 'iu'))

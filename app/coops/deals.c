@@ -78,7 +78,9 @@
 	" 'machine_id', b.machine_id,"					\
 	" 'labour_team_id', b.labour_team_id,"				\
 	" 'booked_by_kind', b.booked_by_kind,"				\
-	" 'booked_by', b.booked_by,"					\
+	" 'booked_by', case when xz.claim('role') = 'partner' and"	\
+	" b.created_by is distinct from xz.claim('sub')"		\
+	" then null else b.booked_by end,"				\
 	" 'period', " RANGE_JSON("b.period") ","			\
 	" 'price_fen', b.price_fen,"					\
 	" 'status', b.status, 'cancelled_at', b.cancelled_at,"		\

@@ -753,6 +753,9 @@ req_query_next(const char **qs, char *key, size_t klen, char *val,
 				    (tolower((unsigned char)p[1]) - 'a' + 10);
 				lo = isdigit((unsigned char)p[2]) ? p[2] - '0' :
 				    (tolower((unsigned char)p[2]) - 'a' + 10);
+				/* A NUL would cut the value short unseen. */
+				if (hi == 0 && lo == 0)
+					return (which == 0 ? -1 : 1);
 				out[o++] = (char)(hi * 16 + lo);
 				p += 3;
 				continue;
