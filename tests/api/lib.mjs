@@ -727,3 +727,151 @@ export function dropClient(id)
 	    where id = '${id}'; delete from partner_clients where id = '${id}'`);
 	noteSecret('argon2_hash', ...h.split(' '));
 }
+
+/* -------------------------------------------------------- cooperatives */
+
+/*
+ * Helpers of the cooperative suites (issue 6: coops*.test.mjs and
+ * zz-resident-ids-in-logs.test.mjs): valid identity codes to order, the
+ * resident IDs a test sent (noted like the secrets above, so the last
+ * suite can grep the logs for them), and the owner-side clean-up of
+ * cooperatives a test created.
+ */
+
+/* GB 32100 unified social credit code: alphabet and weights. */
+export const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24,
+    10, 30, 28];
+
+/* The check character of the first 17 characters (of the alphabet). */
+export function usccCheckChar(s)
+{
+	let sum = 0;
+	for (let i = 0; i < 17; i++) {
+		const v = USCC_ALPHABET.indexOf(s[i]);
+		assert.ok(v >= 0, `USCC character ${s[i]} at ${i}`);
+		sum += v * USCC_WEIGHTS[i];
+	}
+	return USCC_ALPHABET[(31 - (sum % 31)) % 31];
+}
+
+/*
+ * A random valid USCC: registration authority 9 (market regulation),
+ * category 3 (farmers' cooperatives), the division code, 9 random
+ * characters, the check character.  want: a check character to end with
+ * (tries until one does; e.g. '0' or 'Y' for the edge cases).
+ */
+export function randomUscc(division = '330599', want)
+{
+	assert.match(division, /^[0-9]{6}$/);
+	for (;;) {
+		let org = '';
+		for (let i = 0; i < 9; i++)
+			org += USCC_ALPHABET[crypto.randomInt(31)];
+		const body = `93${division}${org}`;
+		const c = usccCheckChar(body);
+		if (want === undefined || c === want)
+			return body + c;
+	}
+}
+
+/* GB 11643 (ISO 7064 MOD 11-2): weights and check characters. */
+const RID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const RID_CHECK = '10X98765432';
+
+export function residentIdCheckChar(s)
+{
+	let sum = 0;
+	for (let i = 0; i < 17; i++) {
+		assert.match(s[i], /[0-9]/);
+		sum += Number(s[i]) * RID_WEIGHTS[i];
+	}
+	return RID_CHECK[sum % 11];
+}
+
+/*
+ * A random valid resident ID number (noted for the log check): division
+ * (6 digits, a real province), a birth date from 1950 to 1999, a random
+ * sequence, the check character.  want: a check character to end with.
+ */
+export function randomResidentId({ division = '330599', birth, want } = {})
+{
+	assert.match(division, /^[0-9]{6}$/);
+	for (;;) {
+		const b = birth ?? `${1950 + crypto.randomInt(50)}` +
+		    `${String(1 + crypto.randomInt(12)).padStart(2, '0')}` +
+		    `${String(1 + crypto.randomInt(28)).padStart(2, '0')}`;
+		const body = `${division}${b}` +
+		    `${String(crypto.randomInt(1000)).padStart(3, '0')}`;
+		const c = residentIdCheckChar(body);
+		if (want === undefined || c === want) {
+			noteResidentId(body + c);
+			return body + c;
+		}
+	}
+}
+
+/* The masked form the API shows: first 6, 8 '*', last 4. */
+export function maskResidentId(id)
+{
+	return `${id.slice(0, 6)}********${id.slice(14)}`;
+}
+
+/*
+ * Every resident ID number a test sends (valid or not, 18 characters or
+ * near) is noted here, one JSON string a line; the log check greps the
+ * service's and PostgreSQL's logs and the audit trail for each, and for
+ * its HMAC.  Next to SECRETS_FILE unless XZ_RESIDENT_IDS_FILE says.
+ */
+export const RESIDENT_IDS_FILE = process.env.XZ_RESIDENT_IDS_FILE ||
+    path.join(path.dirname(SECRETS_FILE), 'resident-ids-used.txt');
+
+export function noteResidentId(...ids)
+{
+	const lines = ids.filter((v) => typeof v === 'string' &&
+	    v.length >= 15).map((v) => `${JSON.stringify(v)}\n`);
+	if (lines.length > 0)
+		appendFileSync(RESIDENT_IDS_FILE, lines.join(''));
+}
+
+/*
+ * HMAC-SHA256 of a resident ID under the service's key (the development
+ * key conf/dev-keys/resident-id.key unless XZ_RESIDENT_ID_KEY names
+ * another file), as lower-case hex: what the service stores for matching.
+ */
+export function residentIdHmac(id)
+{
+	const file = process.env.XZ_RESIDENT_ID_KEY ||
+	    path.join(ROOT, 'conf', 'dev-keys', 'resident-id.key');
+	const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+	assert.equal(key.length, 32, `${file} holds 32 bytes in hex`);
+	return crypto.createHmac('sha256', key).update(id).digest('hex');
+}
+
+/*
+ * Deletes cooperatives and everything under them, as the owner (the
+ * service deletes none; audit_log keeps its rows).  ids: UUIDs.
+ */
+export function dropCooperatives(...ids)
+{
+	const list = ids.flat().filter((x) => x !== undefined && x !== null);
+	if (list.length === 0)
+		return;
+	const arr = `array[${list.map((x) => `'${uuid(x)}'`).join(',')}]` +
+	    '::uuid[]';
+	psqlOwner(['bookings', 'land_transfers', 'house_leases',
+	    'labour_team_members', 'labour_teams', 'member_skills', 'houses',
+	    'land_parcels', 'machines', 'member_identities', 'members',
+	    'cooperative_villages', 'cooperatives'].map((t) =>
+	    `delete from ${t} where ${t === 'cooperatives' ? 'id' :
+	    'cooperative_id'} = any (${arr});`).join('\n'));
+}
+
+/* Deletes every cooperative of a township (before dropTownship). */
+export function dropTownshipCooperatives(code)
+{
+	digits(code, 9);
+	const ids = psqlOwner(`select id from cooperatives
+	    where township_code = '${code}'`);
+	dropCooperatives(ids.split('\n').filter((x) => x.length > 0));
+}
