@@ -18,7 +18,8 @@ import { test } from 'node:test';
 
 import {
 	api, dropCooperatives, expectFieldError, expectProblem, expectStatus,
-	fixtures, noteSecret, psqlOwner, randomUscc, tokenFor, tokenRequest,
+	fixtures, noteSecret, psqlOwner, randomResidentId, randomUscc, tokenFor,
+	tokenRequest,
 } from './lib.mjs';
 
 const f = fixtures();
@@ -399,4 +400,125 @@ test('concurrent overlapping land transfers: exactly one wins', async (t) => {
 		expectProblem(r, 409, 'overlap');
 	assert.equal(psqlOwner(`select count(*) from land_transfers where
 	    parcel_id = '${p}' and lessee like '流转测试${RUN}%'`), '1');
+});
+
+/* ------------------------------------------- teams, leases, states */
+
+/* A cooperative of T1 of this kind with n members; dropped after t. */
+async function coopWithMembers(t, kind, n)
+{
+	seq++;
+	const c = await api('POST', '/api/v1/cooperatives', {
+		token: countyTok(), body: {
+			township: f.t1, kind, name: `预约测试${kind}${RUN}${seq}`,
+			uscc: randomUscc(), legal_representative: '测试法人',
+			founded_on: '2020-01-01', villages: [f.v1],
+		},
+	});
+	expectStatus(c, 201);
+	t.after(() => dropCooperatives(c.json.id));
+	const members = [];
+	for (let i = 0; i < n; i++) {
+		const m = await api('POST', `/api/v1/cooperatives/${c.json.id}` +
+		    '/members', { token: countyTok(), body: { kind: 'person',
+		    name: `预约社员${i}`, village: f.v1, joined_on: '2021-01-01',
+		    contribution: { kind: 'labour', labour_days: 10 },
+		    resident_id: randomResidentId() } });
+		expectStatus(m, 201);
+		members.push(m.json.id);
+	}
+	return { coop: c.json, members };
+}
+
+test('concurrent bookings of one labour team: exactly one wins; a machine ' +
+    'and a team are exclusive in one booking', async (t) => {
+	const { coop, members } = await coopWithMembers(t, 'labor', 2);
+	const team = await api('POST', `/api/v1/cooperatives/${coop.id}/teams`,
+	    { token: countyTok(), body: { name: `测试队${RUN}`,
+	    member_ids: members } });
+	expectStatus(team, 201);
+	const all = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+	    book({ labour_team_id: team.json.id, booked_by_kind: 'village',
+	    booked_by: '测试村委', period: { from: `2027-04-0${1 + (i % 4)}`,
+	    to: '2027-04-08' }, price_fen: 30000 })));
+	const won = all.filter((r) => r.status === 201);
+	assert.equal(won.length, 1, all.map((r) => r.status).join());
+	assert.equal(won[0].json.labour_team_id, team.json.id);
+	assert.equal(won[0].json.machine_id, null);
+	for (const r of all.filter((x) => x.status !== 201))
+		expectProblem(r, 409, 'overlap');
+	const both = await book({ labour_team_id: team.json.id,
+	    machine_id: crypto.randomUUID(), booked_by_kind: 'village',
+	    booked_by: 'x', period: { from: '2027-05-01', to: '2027-05-01' },
+	    price_fen: 0 });
+	expectFieldError(both, '/labour_team_id', 'exclusive');
+});
+
+test('a machine of a suspended cooperative is not bookable', async (t) => {
+	const { coop, machine } = await machineFixture(t);
+	const g = await api('GET', `/api/v1/cooperatives/${coop.id}`,
+	    { token: countyTok() });
+	const s = await api('PATCH', `/api/v1/cooperatives/${coop.id}`,
+	    { token: countyTok(), headers: { 'if-match': g.headers.get('etag') },
+	    body: { status: 'suspended', status_reason: '整改' } });
+	expectStatus(s, 200);
+	const res = await book(booking(machine.id, '2027-10-01', '2027-10-02'));
+	expectProblem(res, 409, 'not_bookable');
+	const ids = await availableIds('2027-10-01', '2027-10-02');
+	assert.ok(!ids.has(machine.id), 'not available either');
+});
+
+test('a partner with bookings:write alone books a machine of its grant, ' +
+    'but may not list bookings', async (t) => {
+	const { machine } = await machineFixture(t);
+	const tok = tokenFor('partner', { county: f.county,
+	    scope: 'bookings:write', townships: [f.t1] });
+	const a = await book({ machine_id: machine.id,
+	    period: { from: '2028-02-01', to: '2028-02-02' }, price_fen: 1 },
+	    tok);
+	expectStatus(a, 201);
+	assert.equal(a.json.booked_by_kind, 'partner');
+	const l = await api('GET', '/api/v1/bookings', { token: tok });
+	expectProblem(l, 403, 'insufficient_scope');
+	/* Outside its grant the machine is not there. */
+	const other = tokenFor('partner', { county: f.county,
+	    scope: 'bookings:write coops:read', townships: [f.t2] });
+	const o = await book({ machine_id: machine.id,
+	    period: { from: '2028-02-10', to: '2028-02-11' }, price_fen: 1 },
+	    other);
+	expectProblem(o, 404, 'not_found');
+	const c = await api('POST', `/api/v1/bookings/${a.json.id}/cancel`,
+	    { token: other, body: { reason: '越权' } });
+	expectProblem(c, 404, 'not_found');
+});
+
+test('concurrent overlapping house leases: exactly one wins; the house is ' +
+    'in use, idle again once cancelled', async (t) => {
+	const { coop, members } = await coopWithMembers(t, 'housing', 1);
+	const h = await api('POST', `/api/v1/cooperatives/${coop.id}/houses`,
+	    { token: countyTok(), body: { member_id: members[0], village: f.v1,
+	    address: `测试村${RUN}号`, floor_area_m2: 120.5,
+	    condition: 'good', occupancy: 'idle' } });
+	expectStatus(h, 201);
+	const all = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+	    api('POST', '/api/v1/house-leases', { token: i % 2 ? countyTok() :
+	    townshipTok(), body: { house_id: h.json.id, lessee: `租户${i}`,
+	    term: { from: `${2027 + (i % 3)}-01-01`, to: '2030-12-31' },
+	    rent_fen_per_year: 1200000 } })));
+	const won = all.filter((r) => r.status === 201);
+	assert.equal(won.length, 1, all.map((r) => `${r.status} ` +
+	    `${r.json?.code}`).join());
+	for (const r of all.filter((x) => x.status !== 201))
+		assert.ok(r.json && ['overlap', 'not_bookable'].includes(
+		    r.json.code) && r.status === 409, r.text);
+	let g = await api('GET', `/api/v1/houses/${h.json.id}`,
+	    { token: countyTok() });
+	assert.equal(g.json.occupancy, 'in_use');
+	const c = await api('POST', `/api/v1/house-leases/${won[0].json.id}` +
+	    '/cancel', { token: countyTok(), body: { reason: '退租' } });
+	expectStatus(c, 200);
+	assert.equal(c.json.status, 'cancelled');
+	g = await api('GET', `/api/v1/houses/${h.json.id}`,
+	    { token: countyTok() });
+	assert.equal(g.json.occupancy, 'idle');
 });
