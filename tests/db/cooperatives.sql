@@ -22,6 +22,16 @@
 --   城关溪街12号 (H, 孙六); team 城关泥瓦队 (L, 钱五); bookings of
 --   ZJ-TRAC-001 [2030-05-01,2030-05-05) and of the team; a transfer of the
 --   parcel and a lease of the house.
+--
+-- The demo county 330599 also holds the rows of `xiangzhi-admin seed-demo`
+-- (cooperatives in every township).  An assertion about what a caller
+-- sees therefore looks at the fixture's rows - created in this
+-- transaction, so created_at = now() - together with EVERY row outside
+-- the caller's tenant (county, township or granted townships): the
+-- fixture's exact set is still compared, and a row of another tenant,
+-- seeded or not, still fails the test.  Assertions that a caller sees
+-- nothing at all stay over all rows, and so do the name search's counts
+-- of ids outside the tenant (its name lists are the fixture's only).
 
 -- GB 32100 check characters: real codes, and generated ones whose check
 -- character is each edge of the alphabet ('0', 'A', 'X', 'Y').
@@ -235,17 +245,21 @@ select xz_test.is((select count(*) from cooperatives) +
 -- County user of 330599.
 select xz_test.bind('county', '330599', '', '', 'sub-county-330599', '', '',
     'req-coops-county');
-select xz_test.set_eq($q$select name from cooperatives$q$,
+-- :mine - the fixture's rows and every row outside the caller's tenant
+-- (here: county 330599); set again below where the caller changes.
+\set mine 'where created_at = now() or county_code <> ''330599'''
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
     array['城关农机专业合作社', '城关农力专业合作社', '城关农地股份合作社',
     '城关农房合作社', '溪东农机专业合作社'],
     'county user sees every cooperative of the county, none of 330600');
-select xz_test.set_eq($q$select plate_or_serial from machines$q$,
+select xz_test.set_eq($q$select plate_or_serial from machines $q$ || :'mine',
     array['ZJ-TRAC-001', 'DRONE-SN-002', 'ZJ-TRAC-101'],
     'county user sees the county''s machines only');
-select xz_test.set_eq($q$select name from members$q$,
+select xz_test.set_eq($q$select name from members $q$ || :'mine',
     array['张一', '李二', '王三', '赵四', '钱五', '孙六', '周七'],
     'county user sees the county''s members only');
-select xz_test.set_eq($q$select resident_id_masked from member_identities$q$,
+select xz_test.set_eq($q$select resident_id_masked from member_identities
+    $q$ || :'mine',
     array['110105********123X', '330599********4567'],
     'county user sees the masked resident IDs of the county');
 select xz_test.is((select count(*) from cooperatives
@@ -279,23 +293,27 @@ select xz_test.is((select count(*) from members where county_code <> '330600')
 -- Township user of 330599001.
 select xz_test.bind('township', '330599', '330599001', '',
     'sub-township-001', '', '', 'req-coops-township');
-select xz_test.set_eq($q$select name from cooperatives$q$,
+\set mine 'where created_at = now() or township_code <> ''330599001'''
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
     array['城关农机专业合作社', '城关农力专业合作社', '城关农地股份合作社',
     '城关农房合作社'],
     'township user sees their township''s cooperatives only');
-select xz_test.set_eq($q$select plate_or_serial from machines$q$,
+select xz_test.set_eq($q$select plate_or_serial from machines $q$ || :'mine',
     array['ZJ-TRAC-001', 'DRONE-SN-002'],
     'township user sees their township''s machines only');
-select xz_test.set_eq($q$select name from members$q$,
+select xz_test.set_eq($q$select name from members $q$ || :'mine',
     array['张一', '李二', '王三', '赵四', '钱五', '孙六'],
     'township user sees their township''s members only');
-select xz_test.is((select count(*) from member_identities), 2::bigint,
+select xz_test.is((select count(*) from member_identities :mine), 2::bigint,
     'township user sees their township''s member identities (masked)');
-select xz_test.is((select count(*) from bookings) +
-    (select count(*) from land_transfers) + (select count(*) from house_leases)
-    + (select count(*) from land_parcels) + (select count(*) from houses)
-    + (select count(*) from member_skills) + (select count(*) from labour_teams)
-    + (select count(*) from labour_team_members), 9::bigint,
+select xz_test.is((select count(*) from bookings :mine) +
+    (select count(*) from land_transfers :mine) +
+    (select count(*) from house_leases :mine) +
+    (select count(*) from land_parcels :mine) +
+    (select count(*) from houses :mine) +
+    (select count(*) from member_skills :mine) +
+    (select count(*) from labour_teams :mine) +
+    (select count(*) from labour_team_members :mine), 9::bigint,
     'township user sees their bookings, transfers, leases, parcels, houses, '
     'skills, teams and team members');
 select xz_test.throws(format($q$insert into cooperatives (county_code,
@@ -346,11 +364,12 @@ select xz_test.throws($q$delete from bookings$q$, '42501',
 -- Township user of 330599002 sees only M2.
 select xz_test.bind('township', '330599', '330599002', '',
     'sub-township-002', '', '', 'req-coops-township2');
-select xz_test.set_eq($q$select name from cooperatives$q$,
+\set mine 'where created_at = now() or township_code <> ''330599002'''
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
     array['溪东农机专业合作社'],
     'township user of 330599002 sees only their cooperative');
-select xz_test.is((select count(*) from member_identities) +
-    (select count(*) from bookings), 0::bigint,
+select xz_test.is((select count(*) from member_identities :mine) +
+    (select count(*) from bookings :mine), 0::bigint,
     'township user of 330599002 sees no identity or booking of 330599001');
 
 ------------------------------------------------------------------------
@@ -434,21 +453,23 @@ select xz_test.is((select count(*) from cooperatives) +
 -- Partners.
 select xz_test.bind('partner', '330599', '', '', 'client-coops-001',
     'coops:read', '330599001', 'req-coops-partner-001');
-select xz_test.set_eq($q$select name from cooperatives$q$,
+\set mine 'where created_at = now() or township_code <> ''330599001'''
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
     array['城关农机专业合作社', '城关农力专业合作社', '城关农地股份合作社',
     '城关农房合作社', '城关第二农力合作社'],
     'partner granted 330599001 sees its cooperatives');
-select xz_test.set_eq($q$select plate_or_serial from machines$q$,
+select xz_test.set_eq($q$select plate_or_serial from machines $q$ || :'mine',
     array['ZJ-TRAC-001', 'DRONE-SN-002'],
     'partner granted 330599001 sees its machines, not 330599002''s');
-select xz_test.is((select count(*) from land_parcels) +
-    (select count(*) from houses) + (select count(*) from labour_teams) +
-    (select count(*) from member_skills) +
-    (select count(*) from labour_team_members) +
-    (select count(*) from cooperative_villages), 10::bigint,
+select xz_test.is((select count(*) from land_parcels :mine) +
+    (select count(*) from houses :mine) +
+    (select count(*) from labour_teams :mine) +
+    (select count(*) from member_skills :mine) +
+    (select count(*) from labour_team_members :mine) +
+    (select count(*) from cooperative_villages :mine), 10::bigint,
     'partner sees the granted township''s parcels, houses, teams, skills '
     'and service links');
-select xz_test.is((select count(*) from bookings), 2::bigint,
+select xz_test.is((select count(*) from bookings :mine), 2::bigint,
     'partner with coops:read sees the granted township''s bookings');
 select xz_test.is((select count(*) from members) +
     (select count(*) from member_identities) +
@@ -465,18 +486,20 @@ select xz_test.refused(format($q$update machines set condition = 'poor'
 
 select xz_test.bind('partner', '330599', '', '', 'client-coops-all',
     'coops:read', '*', 'req-coops-partner-all');
-select xz_test.set_eq($q$select name from cooperatives$q$,
+\set mine 'where created_at = now() or county_code <> ''330599'''
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
     array['城关农机专业合作社', '城关农力专业合作社', '城关农地股份合作社',
     '城关农房合作社', '城关第二农力合作社', '溪东农机专业合作社'],
     'partner granted * sees every cooperative of their county, not 330600''s');
 
 select xz_test.bind('partner', '330599', '', '', 'client-coops-002',
     'coops:read bookings:write', '330599002', 'req-coops-partner-002');
-select xz_test.set_eq($q$select name from cooperatives$q$,
+\set mine 'where created_at = now() or township_code <> ''330599002'''
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
     array['溪东农机专业合作社'],
     'partner granted only 330599002 sees only its cooperative');
 select xz_test.is((select count(*) from machines where id = :'mach_1') +
-    (select count(*) from bookings), 0::bigint,
+    (select count(*) from bookings :mine), 0::bigint,
     'partner not granted 330599001 sees none of its machines or bookings');
 select xz_test.throws(format($q$insert into bookings (cooperative_id,
     county_code, township_code, machine_id, booked_by_kind, booked_by,
@@ -508,10 +531,17 @@ select xz_test.throws(format($q$insert into bookings (cooperative_id,
 -- A booking partner of 330599001: books, cancels their own, nothing else.
 select xz_test.bind('partner', '330599', '', '', 'client-booker-001',
     'bookings:write', '330599001', 'req-coops-partner-book');
-select xz_test.is((select count(*) from bookings), 2::bigint,
+\set mine 'where created_at = now() or township_code <> ''330599001'''
+select xz_test.is((select count(*) from bookings :mine), 2::bigint,
     'partner with bookings:write sees the granted township''s bookings');
-select xz_test.is((select count(*) from cooperatives), 0::bigint,
-    'partner with bookings:write alone does not list cooperatives');
+-- Decision 5 of 0003 (since 0563d52): with bookings:write alone a partner
+-- reads the cooperatives of its granted townships, to book them (the
+-- service gives such a partner no listing route).
+select xz_test.set_eq($q$select name from cooperatives $q$ || :'mine',
+    array['城关农机专业合作社', '城关农力专业合作社', '城关农地股份合作社',
+    '城关农房合作社', '城关第二农力合作社'],
+    'partner with bookings:write alone reads the granted township''s '
+    'cooperatives, none outside the grant');
 with i as (insert into bookings (cooperative_id, county_code, township_code,
     machine_id, booked_by_kind, booked_by, period, price_fen)
     values (:'coop_m', '330599', '330599001', :'mach_2', 'farmer', '郑大',
@@ -964,11 +994,11 @@ select xz_test.ok(exists (select from audit_log
 -- Name search: xz.cooperatives_named runs beside row security, never
 -- wider than the caller's tenant.
 select xz_test.set_eq($q$select name from cooperatives where id in
-    (select xz.cooperatives_named('农机'))$q$,
+    (select xz.cooperatives_named('农机')) and created_at = now()$q$,
     array['城关农机专业合作社', '溪东农机专业合作社'],
     'county user finds the county''s cooperatives by a 2-character name part');
 select xz_test.set_eq($q$select name from cooperatives where id in
-    (select xz.cooperatives_named('农机专业'))$q$,
+    (select xz.cooperatives_named('农机专业')) and created_at = now()$q$,
     array['城关农机专业合作社', '溪东农机专业合作社'],
     'county user finds them by a 4-character name part');
 select xz_test.is((select count(*) from xz.cooperatives_named('%')) +
@@ -979,7 +1009,7 @@ select xz_test.is((select count(*) from xz.cooperatives_named('邻县')),
 select xz_test.bind('township', '330599', '330599002', '',
     'sub-township-002', '', '', 'req-coops-search2');
 select xz_test.set_eq($q$select name from cooperatives where id in
-    (select xz.cooperatives_named('农机'))$q$,
+    (select xz.cooperatives_named('农机')) and created_at = now()$q$,
     array['溪东农机专业合作社'],
     'township user finds only their township''s cooperatives');
 select xz_test.is((select count(*) from xz.cooperatives_named('城关')),
@@ -993,7 +1023,7 @@ select xz_test.set_eq($q$select name from cooperatives where id in
 select xz_test.bind('partner', '330599', '', '', 'client-coops-002',
     'coops:read', '330599002', 'req-coops-search4');
 select xz_test.set_eq($q$select name from cooperatives where id in
-    (select xz.cooperatives_named('农机'))$q$,
+    (select xz.cooperatives_named('农机')) and created_at = now()$q$,
     array['溪东农机专业合作社'],
     'partner''s search stays inside their grant');
 select xz_test.is((select count(*) from xz.cooperatives_named('城关')),
