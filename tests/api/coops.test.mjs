@@ -620,6 +620,49 @@ function wrongCheck(id)
 	return id[17] === '1' ? '2' : '1';
 }
 
+test('concurrent writes: one chair, one membership per person, one ' +
+    'cooperative per USCC', async (t) => {
+	const c = await createCoop(t);
+	const p = `/api/v1/cooperatives/${c.json.id}/members`;
+	/* Ten different people all want to chair it. */
+	const chairs = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+	    api('POST', p, { token: i % 2 ? countyTok() : townshipTok(),
+	    body: memberBody({ role: 'chair' }) })));
+	assert.equal(chairs.filter((r) => r.status === 201).length, 1,
+	    chairs.map((r) => r.status).join());
+	for (const r of chairs.filter((x) => x.status !== 201)) {
+		expectProblem(r, 409);
+		assert.ok(['chair_taken', 'conflict'].includes(r.json.code),
+		    r.text);
+	}
+	/* One person joins ten times at once. */
+	const id = rid();
+	const same = await Promise.all(Array.from({ length: 10 }, () =>
+	    api('POST', p, { token: countyTok(),
+	    body: memberBody({ resident_id: id }) })));
+	assert.equal(same.filter((r) => r.status === 201).length, 1,
+	    same.map((r) => r.status).join());
+	for (const r of same.filter((x) => x.status !== 201)) {
+		expectProblem(r, 409);
+		assert.ok(['already_member', 'conflict'].includes(r.json.code),
+		    r.text);
+	}
+	const l = await api('GET', p, { token: countyTok() });
+	expectStatus(l, 200);
+	assert.equal(l.json.items.length, 2);
+	/* Ten cooperatives with one USCC at once. */
+	const uscc = randomUscc();
+	const coops = await Promise.all(Array.from({ length: 10 }, () =>
+	    api('POST', '/api/v1/cooperatives', { token: countyTok(),
+	    body: coopBody({ uscc }) })));
+	const won = coops.filter((r) => r.status === 201);
+	for (const r of won)
+		t.after(() => dropCooperatives(r.json.id));
+	assert.equal(won.length, 1, coops.map((r) => r.status).join());
+	for (const r of coops.filter((x) => x.status !== 201))
+		expectProblem(r, 409, 'uscc_taken');
+});
+
 test('no answer of this suite repeats a resident ID number it sent',
     () => {
 	assert.ok(sentIds.size >= 20, `numbers were sent (${sentIds.size})`);
