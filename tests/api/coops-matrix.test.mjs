@@ -8,9 +8,10 @@
  * 403; a foreign row is not there (404), a foreign list is empty.  A
  * refused write leaves no audit row, a successful one leaves one.
  *
- * lib.mjs's matrix() fills codes only, these rows address cooperatives,
- * members, machines, parcels, bookings and transfers by id, so the file
- * has its own small runner over the same callers and checks.  The rows it
+ * lib.mjs's matrix() fills codes only; these rows address cooperatives,
+ * members, machines, parcels, houses, teams, bookings, transfers and
+ * leases by id, so the file has its own small runner over the same
+ * callers and checks.  The rows it
  * addresses are created first (the before hook) in three tenants: A = the
  * demo township T1 (village V1), B = T2 (V2) of the same county, C = the
  * foreign county 330600; all are dropped afterwards as the owner.
@@ -73,6 +74,16 @@ const OFFICER = ['county', 'township'];
 const OFFICER_PARTNER = ['county', 'township', 'partner'];
 
 let n = 0;
+let years = 0;
+/* A calendar year as a term no other request of this run uses. */
+function year()
+{
+	years++;
+	const y = 2032 + years;
+	assert.ok(y < 2200);
+	return { from: `${y}-01-01`, to: `${y}-12-31` };
+}
+
 /* A period no other request of this run uses (one week of 2031-2090). */
 function period()
 {
@@ -134,12 +145,35 @@ async function setup(t)
 	r.fcoop = fc.id;
 	const fm = await post(`/api/v1/cooperatives/${fc.id}/members`,
 	    memberBody(t), tok);
+	r.fmember = fm.id;
 	n++;
 	r.parcel = (await post(`/api/v1/cooperatives/${fc.id}/parcels`,
 	    { member_id: fm.id, village: TENANTS[t].village,
 	    parcel_code: `${TENANTS[t].village}99${String(10000 +
 	    crypto.randomInt(89999))}`, certificate_no: `MX${RUN}${n}`,
 	    area_mu_x100: 300, land_use: 'arable' }, tok)).id;
+	const hc = await post('/api/v1/cooperatives', coopBody(t, 'housing'),
+	    tok);
+	created.push(hc.id);
+	r.hcoop = hc.id;
+	r.hmember = (await post(`/api/v1/cooperatives/${hc.id}/members`,
+	    memberBody(t), tok)).id;
+	n++;
+	r.house = (await post(`/api/v1/cooperatives/${hc.id}/houses`,
+	    { member_id: r.hmember, village: TENANTS[t].village,
+	    address: `矩阵${RUN}-${n}号`, floor_area_m2: 88.5,
+	    condition: 'good', occupancy: 'idle' }, tok)).id;
+	r.lease = (await post('/api/v1/house-leases', { house_id: r.house,
+	    lessee: '矩阵租户', term: { from: '2030-01-01', to: '2030-12-31' },
+	    rent_fen_per_year: 100000 }, tok)).id;
+	const lc = await post('/api/v1/cooperatives', coopBody(t, 'labor'),
+	    tok);
+	created.push(lc.id);
+	r.lcoop = lc.id;
+	r.lmember = (await post(`/api/v1/cooperatives/${lc.id}/members`,
+	    memberBody(t), tok)).id;
+	r.team = (await post(`/api/v1/cooperatives/${lc.id}/teams`,
+	    { name: `矩阵队${RUN}`, member_ids: [r.lmember] }, tok)).id;
 	r.transfer = (await post('/api/v1/land-transfers', {
 	    parcel_id: r.parcel, lessee: '矩阵承租', term: { from: '2030-01-01',
 	    to: '2031-12-31' }, rent_fen_per_mu_year: 50000 }, tok)).id;
@@ -229,12 +263,81 @@ const ROWS = [
 	    path: (r) => `/api/v1/land-transfers/${r.transfer}` },
 	{ method: 'POST', name: '/api/v1/land-transfers', who: OFFICER, ok: 201,
 	    path: () => '/api/v1/land-transfers',
-	    body: (r) => {
-		n++;
-		return { parcel_id: r.parcel, lessee: '矩阵', term: {
-		    from: `${2032 + n}-01-01`, to: `${2032 + n}-12-31` },
-		    rent_fen_per_mu_year: 1 };
-	    } },
+	    body: (r) => ({ parcel_id: r.parcel, lessee: '矩阵', term: year(),
+	    rent_fen_per_mu_year: 1 }) },
+	{ method: 'PATCH', name: '/api/v1/members/{id}', who: OFFICER,
+	    path: (r) => `/api/v1/members/${r.member}`, ifMatch: true,
+	    body: () => ({ name: `矩阵改${++n}` }), ok: 200 },
+	{ method: 'PATCH', name: '/api/v1/machines/{id}', who: OFFICER,
+	    path: (r) => `/api/v1/machines/${r.machine}`, ifMatch: true,
+	    body: () => ({ model: `矩阵改${++n}` }), ok: 200 },
+	{ method: 'GET', name: '/api/v1/cooperatives/{id}/parcels', who: ALL,
+	    path: (r) => `/api/v1/cooperatives/${r.fcoop}/parcels`,
+	    check: (j, r) => assert.ok(j.items.some((x) => x.id === r.parcel)) },
+	{ method: 'POST', name: '/api/v1/cooperatives/{id}/parcels',
+	    who: OFFICER, ok: 201,
+	    path: (r) => `/api/v1/cooperatives/${r.fcoop}/parcels`,
+	    body: (r, T) => ({ member_id: r.fmember, village: T.village,
+	    parcel_code: `${T.village}98${String(10000 +
+	    crypto.randomInt(89999))}`, certificate_no: `MXP${++n}`,
+	    area_mu_x100: 100, land_use: 'garden' }) },
+	{ method: 'GET', name: '/api/v1/cooperatives/{id}/houses', who: ALL,
+	    path: (r) => `/api/v1/cooperatives/${r.hcoop}/houses`,
+	    check: (j, r) => assert.ok(j.items.some((x) => x.id === r.house)) },
+	{ method: 'GET', name: '/api/v1/houses/{id}', who: ALL,
+	    path: (r) => `/api/v1/houses/${r.house}` },
+	{ method: 'POST', name: '/api/v1/cooperatives/{id}/houses',
+	    who: OFFICER, ok: 201,
+	    path: (r) => `/api/v1/cooperatives/${r.hcoop}/houses`,
+	    body: (r, T) => ({ member_id: r.hmember, village: T.village,
+	    address: `矩阵新${RUN}-${++n}号`, floor_area_m2: 10,
+	    condition: 'fair' }) },
+	{ method: 'GET', name: '/api/v1/cooperatives/{id}/teams', who: ALL,
+	    path: (r) => `/api/v1/cooperatives/${r.lcoop}/teams`,
+	    check: (j, r) => assert.ok(j.items.some((x) => x.id === r.team)) },
+	{ method: 'GET', name: '/api/v1/teams/{id}', who: ALL,
+	    path: (r) => `/api/v1/teams/${r.team}` },
+	{ method: 'POST', name: '/api/v1/cooperatives/{id}/teams',
+	    who: OFFICER, ok: 201,
+	    path: (r) => `/api/v1/cooperatives/${r.lcoop}/teams`,
+	    body: (r) => ({ name: `矩阵新队${++n}`, member_ids: [r.lmember] }) },
+	{ method: 'GET', name: '/api/v1/members/{id}/skills', who: USERS,
+	    path: (r) => `/api/v1/members/${r.lmember}/skills` },
+	{ method: 'POST', name: '/api/v1/members/{id}/skills', who: OFFICER,
+	    ok: 200, path: (r) => `/api/v1/members/${r.lmember}/skills`,
+	    body: () => ({ skill: '插秧', days_available_per_month: 12 }) },
+	{ method: 'GET', name: '/api/v1/house-leases', who: USERS,
+	    kind: 'list',
+	    path: (r) => `/api/v1/house-leases?house=${r.house}`,
+	    has: (j, r) => j.items.some((x) => x.id === r.lease) },
+	{ method: 'GET', name: '/api/v1/house-leases/{id}', who: USERS,
+	    path: (r) => `/api/v1/house-leases/${r.lease}` },
+	{ method: 'POST', name: '/api/v1/house-leases', who: OFFICER, ok: 201,
+	    path: () => '/api/v1/house-leases',
+	    body: (r) => ({ house_id: r.house, lessee: '矩阵', term: year(),
+	    rent_fen_per_year: 1 }) },
+	{ method: 'POST', name: '/api/v1/land-transfers/{id}/cancel',
+	    who: OFFICER, ok: 200,
+	    pre: async (r, t) => {
+		r.transferToCancel = (await post('/api/v1/land-transfers', {
+		    parcel_id: r.parcel, lessee: '矩阵', term: year(),
+		    rent_fen_per_mu_year: 1 }, countyOf(t))).id;
+	    },
+	    path: (r) => `/api/v1/land-transfers/${r.transferToCancel}/cancel`,
+	    body: () => ({ reason: '矩阵取消' }) },
+	{ method: 'POST', name: '/api/v1/house-leases/{id}/cancel',
+	    who: OFFICER, ok: 200,
+	    pre: async (r, t) => {
+		r.leaseToCancel = (await post('/api/v1/house-leases', {
+		    house_id: r.house, lessee: '矩阵', term: year(),
+		    rent_fen_per_year: 1 }, countyOf(t))).id;
+	    },
+	    path: (r) => `/api/v1/house-leases/${r.leaseToCancel}/cancel`,
+	    body: () => ({ reason: '矩阵取消' }) },
+	{ method: 'GET', name: '/api/v1/availability/labour', who: ALL,
+	    kind: 'list', path: (r, T) => '/api/v1/availability/labour?' +
+	    `from=2029-01-01&to=2029-01-10&township=${T.township}&limit=200`,
+	    has: (j, r) => j.items.some((x) => x.id === r.team) },
 	{ method: 'GET', name: '/api/v1/availability/machines', who: ALL,
 	    kind: 'list', path: (r, T) => '/api/v1/availability/machines?' +
 	    `from=2029-01-01&to=2029-01-10&township=${T.township}&limit=200`,
