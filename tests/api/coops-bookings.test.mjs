@@ -272,6 +272,18 @@ test('a partner with bookings:write books as itself and cancels its own ' +
 	const mine = await book(booking(machine.id, '2027-11-20',
 	    '2027-11-21'));
 	expectStatus(mine, 201);
+	/* Who booked is shown to a partner on its own bookings only. */
+	const seen = await api('GET', `/api/v1/bookings/${mine.json.id}`,
+	    { token: tok });
+	expectStatus(seen, 200);
+	assert.equal(seen.json.booked_by_kind, 'farmer');
+	assert.equal(seen.json.booked_by, null);
+	const list = await api('GET', `/api/v1/bookings?machine=${machine.id}`,
+	    { token: tok });
+	expectStatus(list, 200);
+	assert.deepEqual(Object.fromEntries(list.json.items.map((x) =>
+	    [x.id, x.booked_by])), { [a.json.id]: DEMO_CLIENT,
+	    [mine.json.id]: null });
 	const no = await api('POST', `/api/v1/bookings/${mine.json.id}/cancel`,
 	    { token: tok, body: { reason: '不是我的' } });
 	assert.ok(no.status === 403 || no.status === 404, no.text);

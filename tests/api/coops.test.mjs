@@ -620,6 +620,40 @@ function wrongCheck(id)
 	return id[17] === '1' ? '2' : '1';
 }
 
+test('village users read the cooperatives that serve their village',
+    async (t) => {
+	const c = await createCoop(t, { villages: [f.v1b] });
+	const p = `/api/v1/cooperatives/${c.json.id}`;
+	const no = await api('GET', p, { token: villageTok(f.v1) });
+	expectProblem(no, 404, 'not_found');
+	const yes = await api('GET', p, { token: villageTok(f.v1b) });
+	expectStatus(yes, 200);
+	assert.deepEqual(yes.json.villages, [f.v1b]);
+	const l = await api('GET', '/api/v1/cooperatives?limit=200&q=' +
+	    encodeURIComponent(c.json.name), { token: villageTok(f.v1) });
+	expectStatus(l, 200);
+	assert.deepEqual(l.json.items, []);
+	/* A villager of V1 joins it: V1 sees the membership, not the coop. */
+	const m = await api('POST', `${p}/members`, { token: countyTok(),
+	    body: memberBody({ village: f.v1 }) });
+	expectStatus(m, 201);
+	const mg = await api('GET', `/api/v1/members/${m.json.id}`,
+	    { token: villageTok(f.v1) });
+	expectStatus(mg, 200);
+	assert.equal(mg.json.resident_id_masked, null);
+	const mb = await api('GET', `/api/v1/members/${m.json.id}`,
+	    { token: villageTok(f.v1b) });
+	expectProblem(mb, 404, 'not_found');
+	const ml = await api('GET', `${p}/members`, { token: villageTok(f.v1b) });
+	expectStatus(ml, 200);
+	assert.deepEqual(ml.json.items, []);
+	/* Village users write nothing. */
+	const w = await api('PATCH', p, { token: villageTok(f.v1b),
+	    headers: { 'if-match': yes.headers.get('etag') },
+	    body: { name: 'x' } });
+	expectProblem(w, 403, 'forbidden');
+});
+
 test('concurrent writes: one chair, one membership per person, one ' +
     'cooperative per USCC', async (t) => {
 	const c = await createCoop(t);
