@@ -85,7 +85,9 @@
 	" 'price_fen', b.price_fen,"					\
 	" 'status', b.status, 'cancelled_at', b.cancelled_at,"		\
 	" 'cancel_reason', b.cancel_reason,"				\
-	" 'created_by', b.created_by,"					\
+	" 'created_by', case when xz.claim('role') = 'partner' and"	\
+	" b.created_by is distinct from xz.claim('sub')"		\
+	" then null else b.created_by end,"				\
 	" 'version', b.version, 'created_at', b.created_at,"		\
 	" 'updated_at', b.updated_at)::text"
 

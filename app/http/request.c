@@ -27,6 +27,7 @@ static void	req_free(struct http_request *);
 static const char *req_title(int);
 static int	req_query_next(const char **, char *, size_t, char *, size_t);
 static void	req_finish(struct xz_ctx *, int);
+static void	req_next_link(struct xz_ctx *, const char *);
 
 static u_int64_t	req_counter;
 
@@ -409,7 +410,7 @@ xz_reply_page(struct xz_ctx *ctx, PGresult *res)
 	struct kore_buf	*b;
 	int		i, rows, more;
 	const char	*last;
-	char		cursor[64], link[256];
+	char		cursor[128];
 	int		r;
 
 	rows = PQntuples(res);
@@ -430,10 +431,7 @@ xz_reply_page(struct xz_ctx *ctx, PGresult *res)
 		(void)xz_b64url_encode((const unsigned char *)last,
 		    strlen(last), cursor);
 		kore_buf_appendf(b, "\"%s\"}", cursor);
-		(void)snprintf(link, sizeof(link),
-		    "<%s?limit=%lld&cursor=%s>; rel=\"next\"",
-		    ctx->req->path, ctx->limit, cursor);
-		http_response_header(ctx->req, "link", link);
+		req_next_link(ctx, cursor);
 	} else {
 		kore_buf_append(b, "null}", 5);
 	}
@@ -666,6 +664,39 @@ req_form(struct xz_ctx *ctx)
 		return (xz_problem(ctx, 400, "validation_failed",
 		    "the form body is malformed", &errs));
 	return (XZ_NEXT);
+}
+
+/*
+ * Link: <path?filters&limit=&cursor=>; rel="next".  The filters of the
+ * request are kept as sent (a pair with a character outside the URL-safe
+ * set is dropped: it was not a valid filter anyway).
+ */
+static void
+req_next_link(struct xz_ctx *ctx, const char *cursor)
+{
+	struct kore_buf	*b;
+	const char	*qs, *p, *end;
+	size_t		n;
+
+	b = kore_buf_alloc(512);
+	kore_buf_appendf(b, "<%s?", ctx->req->path);
+	for (qs = ctx->req->query_string; qs != NULL && *qs != '\0'; qs = p) {
+		end = strchr(qs, '&');
+		n = end != NULL ? (size_t)(end - qs) : strlen(qs);
+		p = end != NULL ? end + 1 : qs + n;
+		if (n == 0 || strncmp(qs, "limit=", 6) == 0 ||
+		    strncmp(qs, "cursor=", 7) == 0 ||
+		    strspn(qs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+		    "VWXYZ0123456789%._~=+-:,*") < n)
+			continue;
+		kore_buf_append(b, qs, n);
+		kore_buf_append(b, "&", 1);
+	}
+	kore_buf_appendf(b, "limit=%lld&cursor=%s>; rel=\"next\"",
+	    ctx->limit, cursor);
+	kore_buf_append(b, "", 1);
+	http_response_header(ctx->req, "link", (const char *)b->data);
+	kore_buf_free(b);
 }
 
 static void
