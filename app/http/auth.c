@@ -430,10 +430,11 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
     const char *token, time_t now, struct xz_claims *c,
     struct xz_auth_fail *fail)
 {
-	struct xz_auth_cache_entry	*e;
+	struct xz_auth_cache_entry	*e, *set;
 	const struct xz_key		*key;
 	u_int64_t			h;
 	size_t				len, i;
+	int				w;
 
 	len = strlen(token);
 	if (ac == NULL || len > XZ_AUTH_CACHE_TOKEN_MAX)
@@ -445,20 +446,30 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
 		h ^= (unsigned char)token[i];
 		h *= 1099511628211ULL;
 	}
-	e = &ac->slots[h % XZ_AUTH_CACHE_SLOTS];
-	if (e->token != NULL && e->len == len &&
-	    CRYPTO_memcmp(e->token, token, len) == 0 &&
-	    (long long)now <= e->until &&
-	    e->claims.exp >= (long long)now - kr->leeway) {
-		ac->hits++;
-		*c = e->claims;
-		return (0);
+	/* The set: two neighbouring slots. */
+	set = &ac->slots[(h % XZ_AUTH_CACHE_SLOTS) & ~(size_t)1];
+	for (w = 0; w < 2; w++) {
+		e = &set[w];
+		if (e->token != NULL && e->len == len &&
+		    CRYPTO_memcmp(e->token, token, len) == 0 &&
+		    (long long)now <= e->until &&
+		    e->claims->exp >= (long long)now - kr->leeway) {
+			ac->hits++;
+			*c = *e->claims;
+			return (0);
+		}
 	}
 	ac->misses++;
 	key = NULL;
 	if (auth_verify(kr, token, now, c, fail, &key) != 0)
 		return (-1);
+	/* Replace an empty slot, else the one that expires first. */
+	e = set[0].token == NULL || (set[1].token != NULL &&
+	    set[0].until <= set[1].until) ? &set[0] : &set[1];
 	free(e->token);
+	e->token = NULL;
+	if (e->claims == NULL && (e->claims = malloc(sizeof(*c))) == NULL)
+		return (0);
 	if ((e->token = malloc(len + 1)) == NULL)
 		return (0);
 	memcpy(e->token, token, len + 1);
@@ -466,7 +477,7 @@ xz_auth_verify_cached(const struct xz_keyring *kr, struct xz_auth_cache *ac,
 	e->until = (long long)now + XZ_AUTH_CACHE_TTL;
 	if (key != NULL && key->until != 0 && key->until < e->until)
 		e->until = key->until;
-	e->claims = *c;
+	*e->claims = *c;
 	return (0);
 }
 
@@ -477,7 +488,9 @@ xz_auth_cache_clear(struct xz_auth_cache *ac)
 
 	for (i = 0; i < XZ_AUTH_CACHE_SLOTS; i++) {
 		free(ac->slots[i].token);
+		free(ac->slots[i].claims);
 		ac->slots[i].token = NULL;
+		ac->slots[i].claims = NULL;
 	}
 }
 

@@ -157,21 +157,25 @@ int	xz_auth_verify(const struct xz_keyring *, const char *token,
 	    time_t now, struct xz_claims *, struct xz_auth_fail *);
 
 /*
- * A per-process cache of verified tokens (direct-mapped, keyed by the whole
- * token).  A hit skips the signature check, never the expiry check: an
- * entry is used only while now <= exp + leeway, at most
- * XZ_AUTH_CACHE_TTL seconds after it was verified and never after its
- * key's until.  Only successful verifications are cached.
+ * A per-process cache of verified tokens (two-way set-associative, keyed by
+ * a hash of the whole token, which is compared in full).  A hit skips the
+ * signature check, never the expiry check: an entry is used only while
+ * now <= exp + leeway, at most XZ_AUTH_CACHE_TTL seconds after it was
+ * verified and never past its key's until.  Only successful verifications
+ * are cached.  Bounded: XZ_AUTH_CACHE_SLOTS entries, claims allocated for
+ * the slots in use only.  Sized so that thousands of live tokens per
+ * worker rarely evict each other: an ES256/RS256 miss costs ~0.7 ms
+ * (libjwt parses the PEM key on every verification).
  */
-#define XZ_AUTH_CACHE_SLOTS	1024
+#define XZ_AUTH_CACHE_SLOTS	8192
 #define XZ_AUTH_CACHE_TOKEN_MAX	2048
 #define XZ_AUTH_CACHE_TTL	300
 
 struct xz_auth_cache_entry {
 	char			*token;		/* owned, NULL when empty */
 	size_t			len;
-	long long		until;	/* min(verified + TTL, key's until) */
-	struct xz_claims	claims;
+	long long		until;
+	struct xz_claims	*claims;	/* owned */
 };
 
 struct xz_auth_cache {
