@@ -272,12 +272,14 @@ test('a partner with bookings:write books as itself and cancels its own ' +
 	const mine = await book(booking(machine.id, '2027-11-20',
 	    '2027-11-21'));
 	expectStatus(mine, 201);
-	/* Who booked is shown to a partner on its own bookings only. */
+	/* Who booked (and who entered it) a partner sees on its own only. */
 	const seen = await api('GET', `/api/v1/bookings/${mine.json.id}`,
 	    { token: tok });
 	expectStatus(seen, 200);
 	assert.equal(seen.json.booked_by_kind, 'farmer');
 	assert.equal(seen.json.booked_by, null);
+	assert.equal(seen.json.created_by, null);
+	assert.equal(g.json.created_by, DEMO_CLIENT);
 	const list = await api('GET', `/api/v1/bookings?machine=${machine.id}`,
 	    { token: tok });
 	expectStatus(list, 200);
