@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "xiangzhi/idcodes.h"
+#include "xiangzhi/core.h"
 #include "xiangzhi/secret.h"
 #include "xiangzhi/seed.h"
 
@@ -83,6 +84,7 @@ static int	seed_villages(struct seed_out *, struct seed_rng *,
 		    const char *, int);
 static int	seed_generate(struct seed_out *, int);
 static int	seed_exec(PGconn *, const char *);
+static int	seed_begin(PGconn *);
 static int	seed_query_bool(PGconn *, const char *, const char *,
 		    int *);
 static int	seed_copy(PGconn *, const char *, const struct seed_buf *);
@@ -150,7 +152,7 @@ int
 xz_seed_demo(PGconn *conn, const char *scale)
 {
 	struct seed_out		out;
-	int			ncounties, exists, owner, rc;
+	int			ncounties, exists, rc;
 
 	if (scale == NULL || *scale == '\0' || strcmp(scale, "county") == 0)
 		ncounties = 1;
@@ -177,23 +179,8 @@ xz_seed_demo(PGconn *conn, const char *scale)
 	memset(&out, 0, sizeof(out));
 	rc = -1;
 
-	if (seed_exec(conn, "begin") == -1)
-		return (-1);
-	if (seed_exec(conn,
-	    "select pg_advisory_xact_lock(" SEED_LOCK_KEY ")") == -1)
+	if (seed_begin(conn) == -1)
 		goto out;
-
-	/* RLS would reject the rows for anyone else; say so plainly. */
-	if (seed_query_bool(conn, "owner role check",
-	    "select rolbypassrls or rolsuper from pg_roles "
-	    "where rolname = current_user", &owner) == -1)
-		goto out;
-	if (!owner) {
-		fprintf(stderr, "seed: must run as the owner role "
-		    "(xiangzhi_owner, BYPASSRLS), not as %s\n",
-		    PQuser(conn));
-		goto out;
-	}
 
 	if (seed_query_bool(conn, "demo county check",
 	    "select exists (select 1 from counties where code = '"
@@ -487,6 +474,32 @@ seed_buf_free(struct seed_buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Opens the seeding transaction: one seeder at a time, and only as the
+ * owner role (RLS would reject the rows for anyone else; say so plainly).
+ * On failure the caller rolls back whatever is open.
+ */
+static int
+seed_begin(PGconn *conn)
+{
+	int		owner;
+
+	if (seed_exec(conn, "begin") == -1 || seed_exec(conn,
+	    "select pg_advisory_xact_lock(" SEED_LOCK_KEY ")") == -1)
+		return (-1);
+	if (seed_query_bool(conn, "owner role check",
+	    "select rolbypassrls or rolsuper from pg_roles "
+	    "where rolname = current_user", &owner) == -1)
+		return (-1);
+	if (!owner) {
+		fprintf(stderr, "seed: must run as the owner role "
+		    "(xiangzhi_owner, BYPASSRLS), not as %s\n",
+		    PQuser(conn));
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -803,7 +816,6 @@ struct coop_season {
 };
 
 static int	coop_key_load(unsigned char *);
-static int	coop_days(int, int, int);
 static void	coop_date(int, char *, size_t);
 static void	coop_uuid(struct coop_ctx *, char *);
 static void	coop_put(struct coop_ctx *, enum coop_table, const char *, ...)
@@ -928,7 +940,7 @@ xz_seed_demo_coops(PGconn *conn)
 	const char		*tcode;
 	time_t			now;
 	struct tm		tm;
-	int			exists, owner, rc, i, r, nt, nrows;
+	int			exists, rc, i, r, nt, nrows;
 
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
 	    PQtransactionStatus(conn) != PQTRANS_IDLE) {
@@ -956,21 +968,8 @@ xz_seed_demo_coops(PGconn *conn)
 	}
 	ctx->year = tm.tm_year + 1900;
 
-	if (seed_exec(conn, "begin") == -1)
+	if (seed_begin(conn) == -1)
 		goto out;
-	if (seed_exec(conn,
-	    "select pg_advisory_xact_lock(" SEED_LOCK_KEY ")") == -1)
-		goto out;
-	if (seed_query_bool(conn, "owner role check",
-	    "select rolbypassrls or rolsuper from pg_roles "
-	    "where rolname = current_user", &owner) == -1)
-		goto out;
-	if (!owner) {
-		fprintf(stderr, "seed: must run as the owner role "
-		    "(xiangzhi_owner, BYPASSRLS), not as %s\n",
-		    PQuser(conn));
-		goto out;
-	}
 	if (seed_query_bool(conn, "demo cooperatives check",
 	    "select exists (select 1 from cooperatives where county_code = '"
 	    XZ_SEED_DEMO_COUNTY "')", &exists) == -1)
@@ -1107,21 +1106,6 @@ coop_key_load(unsigned char *key)
 	return (rc);
 }
 
-/* Days from 1970-01-01 (proleptic Gregorian). */
-static int
-coop_days(int y, int m, int d)
-{
-	int		era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
-}
-
 static void
 coop_date(int days, char *out, size_t len)
 {
@@ -1223,8 +1207,9 @@ coop_resident(struct coop_ctx *ctx, int from, int to, int male, char *out)
 	int		tries, c;
 
 	for (tries = 0; tries < 100; tries++) {
-		coop_date(seed_rng_range(&ctx->rng, coop_days(from, 1, 1),
-		    coop_days(to, 12, 31)), birth, sizeof(birth));
+		coop_date(seed_rng_range(&ctx->rng,
+		    xz_days_from_civil(from, 1, 1),
+		    xz_days_from_civil(to, 12, 31)), birth, sizeof(birth));
 		(void)snprintf(out, XZ_RESIDENT_ID_LEN + 1,
 		    "%s%.4s%.2s%.2s%03d_", XZ_SEED_DEMO_COUNTY, birth,
 		    birth + 5, birth + 8,
@@ -1296,8 +1281,8 @@ coop_new(struct coop_ctx *ctx, struct coop *c, enum coop_kind kind)
 	memset(c, 0, sizeof(*c));
 	coop_uuid(ctx, c->id);
 	c->kind = kind;
-	c->founded = seed_rng_range(&ctx->rng, coop_days(2015, 1, 1),
-	    coop_days(2023, 12, 31));
+	c->founded = seed_rng_range(&ctx->rng,
+	    xz_days_from_civil(2015, 1, 1), xz_days_from_civil(2023, 12, 31));
 
 	/* Villages (codes 200..) before communities, each shuffled. */
 	n = 0;
@@ -1384,7 +1369,7 @@ coop_members(struct coop_ctx *ctx, const struct coop *c,
 	int		i, j, nboard, last, leaver;
 
 	nboard = n >= 12 ? 3 : 2;
-	last = coop_days(2024, 12, 31);
+	last = xz_days_from_civil(2024, 12, 31);
 	leaver = may_leave && seed_rng_range(&ctx->rng, 0, 9) < 3 ?
 	    seed_rng_range(&ctx->rng, nboard + 2, n - 1) : -1;
 	memset(m, 0, sizeof(*m) * (size_t)n);
@@ -1413,8 +1398,8 @@ coop_members(struct coop_ctx *ctx, const struct coop *c,
 		if (i == leaver) {
 			m[i].left = m[i].joined +
 			    seed_rng_range(&ctx->rng, 180, 720);
-			if (m[i].left > coop_days(2025, 10, 31))
-				m[i].left = coop_days(2025, 10, 31);
+			if (m[i].left > xz_days_from_civil(2025, 10, 31))
+				m[i].left = xz_days_from_civil(2025, 10, 31);
 		}
 	}
 }
@@ -1541,9 +1526,9 @@ coop_walk(struct coop_ctx *ctx, const struct coop *c, const char *mid,
 	rate = seed_rng_range(&ctx->rng, rate_lo / 1000, rate_hi / 1000) *
 	    1000;
 	for (si = 0; si < 2 && s[si].m0 != 0; si++) {
-		cur = coop_days(ctx->year, s[si].m0, s[si].d0) +
+		cur = xz_days_from_civil(ctx->year, s[si].m0, s[si].d0) +
 		    seed_rng_range(&ctx->rng, 0, 10);
-		end = coop_days(ctx->year, s[si].m1, s[si].d1);
+		end = xz_days_from_civil(ctx->year, s[si].m1, s[si].d1);
 		nb = seed_rng_range(&ctx->rng, 1, k);
 		for (b = 0; b < nb; b++) {
 			len = seed_rng_range(&ctx->rng, 1, lmax);
@@ -1696,7 +1681,8 @@ coop_machinery(struct coop_ctx *ctx)
 
 	/* Cancellation keeps the record: one cancelled booking (July). */
 	coop_uuid(ctx, bid);
-	lo = coop_days(ctx->year, 7, seed_rng_range(&ctx->rng, 5, 20));
+	lo = xz_days_from_civil(ctx->year, 7,
+	    seed_rng_range(&ctx->rng, 5, 20));
 	coop_date(lo, d0, sizeof(d0));
 	coop_date(lo + 2, d1, sizeof(d1));
 	coop_date(lo - 3, at, sizeof(at));

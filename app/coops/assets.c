@@ -416,15 +416,12 @@ static void		filter_enum(const char *, const char *,
 			    const char *const *, struct xz_errors *);
 static const char	*filter_or_null(const char *);
 static int		asset_cursor_valid(const char *);
-static const char	*body_int(struct xz_ctx *, const char *, char *,
-			    size_t);
 static void		body_decimal(struct xz_ctx *, const char *, long long,
 			    char *, size_t, struct xz_errors *);
 static void		body_boundaries(struct xz_ctx *, struct xz_errors *);
 static void		body_member_ids(struct xz_ctx *, struct asset_state *,
 			    struct xz_errors *);
 static int		asset_failed(struct xz_ctx *);
-static int		asset_list_done(struct xz_ctx *);
 static int		asset_created_done(struct xz_ctx *);
 static int		asset_patched_done(struct xz_ctx *);
 
@@ -480,7 +477,7 @@ xz_machines_list(struct xz_ctx *ctx)
 int
 xz_machines_list_done(struct xz_ctx *ctx)
 {
-	return (asset_list_done(ctx));
+	return (xz_reply_list(ctx, "cooperative"));
 }
 
 int
@@ -519,13 +516,7 @@ xz_machines_create_done(struct xz_ctx *ctx)
 int
 xz_machine_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &machine_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &machine_get));
 }
 
 int
@@ -588,7 +579,7 @@ xz_parcels_list(struct xz_ctx *ctx)
 int
 xz_parcels_list_done(struct xz_ctx *ctx)
 {
-	return (asset_list_done(ctx));
+	return (xz_reply_list(ctx, "cooperative"));
 }
 
 int
@@ -629,7 +620,7 @@ xz_parcels_create(struct xz_ctx *ctx)
 	    xz_body_str(ctx, "member_id"), as->village,
 	    xz_body_str(ctx, "parcel_code"),
 	    xz_body_str(ctx, "certificate_no"),
-	    body_int(ctx, "area_mu_x100", area, sizeof(area)),
+	    xz_body_int(ctx, "area_mu_x100", area, sizeof(area)),
 	    xz_body_str(ctx, "land_use"), xz_body_str(ctx, "boundaries"));
 	return (xz_ctx_run(ctx));
 }
@@ -643,13 +634,7 @@ xz_parcels_create_done(struct xz_ctx *ctx)
 int
 xz_parcel_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &parcel_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &parcel_get));
 }
 
 int
@@ -676,7 +661,7 @@ xz_parcel_patch(struct xz_ctx *ctx)
 	xz_ctx_tx(ctx, 0);
 	ctx->q_main = xz_tx_add(ctx->tx, &parcel_update, id, member,
 	    xz_body_str(ctx, "certificate_no"),
-	    body_int(ctx, "area_mu_x100", area, sizeof(area)),
+	    xz_body_int(ctx, "area_mu_x100", area, sizeof(area)),
 	    xz_body_str(ctx, "land_use"), setb ? "true" : "false",
 	    xz_body_str(ctx, "boundaries"), as->ver);
 	ctx->q_check = xz_tx_add(ctx->tx, &parcel_exists, id, member);
@@ -713,7 +698,7 @@ xz_houses_list(struct xz_ctx *ctx)
 int
 xz_houses_list_done(struct xz_ctx *ctx)
 {
-	return (asset_list_done(ctx));
+	return (xz_reply_list(ctx, "cooperative"));
 }
 
 int
@@ -754,13 +739,7 @@ xz_houses_create_done(struct xz_ctx *ctx)
 int
 xz_house_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &house_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &house_get));
 }
 
 int
@@ -819,7 +798,7 @@ xz_teams_list(struct xz_ctx *ctx)
 int
 xz_teams_list_done(struct xz_ctx *ctx)
 {
-	return (asset_list_done(ctx));
+	return (xz_reply_list(ctx, "cooperative"));
 }
 
 int
@@ -856,13 +835,7 @@ xz_teams_create_done(struct xz_ctx *ctx)
 int
 xz_team_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &team_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &team_get));
 }
 
 int
@@ -951,7 +924,7 @@ xz_skills_put(struct xz_ctx *ctx)
 	ctx->q_check = xz_tx_add(ctx->tx, &skill_member, id);
 	ctx->q_extra = xz_tx_add(ctx->tx, &skill_upsert, id,
 	    xz_body_str(ctx, "skill"),
-	    body_int(ctx, "days_available_per_month", days, sizeof(days)));
+	    xz_body_int(ctx, "days_available_per_month", days, sizeof(days)));
 	ctx->q_main = xz_tx_add(ctx->tx, &skill_list, id);
 	return (xz_ctx_run(ctx));
 }
@@ -1111,17 +1084,6 @@ asset_cursor_valid(const char *s)
 	return (xz_uuid_valid(s));
 }
 
-static const char *
-body_int(struct xz_ctx *ctx, const char *name, char *buf, size_t len)
-{
-	json_t		*v;
-
-	if ((v = json_object_get(ctx->body, name)) == NULL)
-		return (NULL);
-	(void)snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	return (buf);
-}
-
 /*
  * The body number name, when present: a JSON number from 0.1 to
  * max_tenths / 10 with at most one decimal, written to buf as decimal
@@ -1266,17 +1228,6 @@ asset_failed(struct xz_ctx *ctx)
 		return (1);
 	}
 	return (xz_tx_failed(ctx));
-}
-
-static int
-asset_list_done(struct xz_ctx *ctx)
-{
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	if (PQntuples(xz_tx_result(ctx->tx, ctx->q_check)) == 0)
-		return (xz_problem(ctx, 404, "not_found",
-		    "no such cooperative", NULL));
-	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
 }
 
 /*

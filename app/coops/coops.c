@@ -390,8 +390,6 @@ static const char *const	list_filters[] = { "kind", "status", "village",
 	"township", "q", NULL };
 static const char *const	member_filters[] = { "active", NULL };
 
-static int	coop_one_done(struct xz_ctx *);
-static int	member_one_done(struct xz_ctx *);
 static int	uuid_cursor_valid(const char *);
 static void	today_cst(char *, size_t);
 static int	body_date_check(struct xz_ctx *, const char *,
@@ -404,8 +402,6 @@ static void	pointer_member(const char *, const char *, char *, size_t);
 static int	left_on_parse(json_t *, const char **, struct xz_errors *);
 static int	resident_id_hmac(const char *, char *, char *,
 		    struct xz_errors *);
-static const char	*body_int(struct xz_ctx *, const char *, char *,
-			    size_t);
 static int	is_true(PGresult *, int, int);
 
 void
@@ -499,9 +495,7 @@ xz_coops_list(struct xz_ctx *ctx)
 int
 xz_coops_list_done(struct xz_ctx *ctx)
 {
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
+	return (xz_reply_list(ctx, NULL));
 }
 
 /*
@@ -558,7 +552,7 @@ xz_coops_create(struct xz_ctx *ctx)
 	    xz_body_str(ctx, "name"), xz_body_str(ctx, "uscc"),
 	    xz_body_str(ctx, "legal_representative"),
 	    xz_body_str(ctx, "founded_on"),
-	    body_int(ctx, "registered_capital_fen", cap, sizeof(cap)),
+	    xz_body_int(ctx, "registered_capital_fen", cap, sizeof(cap)),
 	    villages);
 	return (xz_ctx_run(ctx));
 }
@@ -602,19 +596,13 @@ xz_coops_create_done(struct xz_ctx *ctx)
 int
 xz_coop_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &coop_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &coop_get));
 }
 
 int
 xz_coop_get_done(struct xz_ctx *ctx)
 {
-	return (coop_one_done(ctx));
+	return (xz_reply_one(ctx, "cooperative"));
 }
 
 /*
@@ -659,7 +647,8 @@ xz_coop_patch(struct xz_ctx *ctx)
 	xz_ctx_tx(ctx, 0);
 	ctx->q_main = xz_tx_add(ctx->tx, &coop_update, id,
 	    xz_body_str(ctx, "name"), xz_body_str(ctx, "legal_representative"),
-	    body_int(ctx, "registered_capital_fen", cap, sizeof(cap)), status,
+	    xz_body_int(ctx, "registered_capital_fen", cap, sizeof(cap)),
+	    status,
 	    xz_body_str(ctx, "status_reason"),
 	    xz_body_str(ctx, "status_since"),
 	    ver, vp);
@@ -737,12 +726,7 @@ xz_members_list(struct xz_ctx *ctx)
 int
 xz_members_list_done(struct xz_ctx *ctx)
 {
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	if (PQntuples(xz_tx_result(ctx->tx, ctx->q_check)) == 0)
-		return (xz_problem(ctx, 404, "not_found",
-		    "no such cooperative", NULL));
-	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
+	return (xz_reply_list(ctx, "cooperative"));
 }
 
 /*
@@ -893,19 +877,13 @@ xz_members_search_done(struct xz_ctx *ctx)
 int
 xz_member_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &member_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &member_get));
 }
 
 int
 xz_member_get_done(struct xz_ctx *ctx)
 {
-	return (member_one_done(ctx));
+	return (xz_reply_one(ctx, "member"));
 }
 
 /*
@@ -982,47 +960,6 @@ xz_member_patch_done(struct xz_ctx *ctx)
 	}
 	return (xz_problem(ctx, 412, "precondition_failed",
 	    "the resource changed since you read it; GET it again", NULL));
-}
-
-/* One row of json, version: 404, 304 or 200 with its ETag. */
-static int
-coop_one_done(struct xz_ctx *ctx)
-{
-	PGresult	*res;
-	const char	*version;
-
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	res = xz_tx_result(ctx->tx, ctx->q_main);
-	if (PQntuples(res) == 0)
-		return (xz_problem(ctx, 404, "not_found",
-		    "no such cooperative", NULL));
-	version = PQgetvalue(res, 0, 1);
-	xz_set_etag(ctx, version);
-	if (xz_not_modified(ctx, version))
-		return (xz_reply_empty(ctx, 304));
-	return (xz_reply_raw(ctx, 200, "application/json",
-	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
-}
-
-static int
-member_one_done(struct xz_ctx *ctx)
-{
-	PGresult	*res;
-	const char	*version;
-
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	res = xz_tx_result(ctx->tx, ctx->q_main);
-	if (PQntuples(res) == 0)
-		return (xz_problem(ctx, 404, "not_found", "no such member",
-		    NULL));
-	version = PQgetvalue(res, 0, 1);
-	xz_set_etag(ctx, version);
-	if (xz_not_modified(ctx, version))
-		return (xz_reply_empty(ctx, 304));
-	return (xz_reply_raw(ctx, 200, "application/json",
-	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
 }
 
 static int
@@ -1299,17 +1236,6 @@ resident_id_hmac(const char *id, char *hmac, char *masked,
 	sodium_memzero(md, sizeof(md));
 	xz_resident_id_mask(id, masked);
 	return (0);
-}
-
-static const char *
-body_int(struct xz_ctx *ctx, const char *name, char *buf, size_t len)
-{
-	json_t		*v;
-
-	if ((v = json_object_get(ctx->body, name)) == NULL)
-		return (NULL);
-	(void)snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	return (buf);
 }
 
 static int

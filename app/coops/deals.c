@@ -512,7 +512,6 @@ static int		uuid_cursor_valid(const char *);
 static int		no_cursor_valid(const char *);
 static int		deal_list(struct xz_ctx *, const struct xz_stmt *,
 			    const char *const *, const char *const *);
-static int		deal_get(struct xz_ctx *, const struct xz_stmt *);
 static int		deal_cancel(struct xz_ctx *, const struct xz_stmt *,
 			    const struct xz_stmt *);
 static int		deal_create(struct xz_ctx *, const struct xz_stmt *,
@@ -520,8 +519,6 @@ static int		deal_create(struct xz_ctx *, const struct xz_stmt *,
 			    int, const char *, const char *);
 static int		deal_availability(struct xz_ctx *,
 			    const struct xz_stmt *, const char *const *);
-static int		deal_one_done(struct xz_ctx *);
-static int		deal_list_done(struct xz_ctx *);
 static int		deal_created_done(struct xz_ctx *, const char *,
 			    const char *, const char *);
 static int		deal_cancel_done(struct xz_ctx *);
@@ -574,7 +571,7 @@ xz_bookings_list(struct xz_ctx *ctx)
 int
 xz_bookings_list_done(struct xz_ctx *ctx)
 {
-	return (deal_list_done(ctx));
+	return (xz_reply_list(ctx, NULL));
 }
 
 int
@@ -646,13 +643,13 @@ xz_bookings_create_done(struct xz_ctx *ctx)
 int
 xz_booking_get(struct xz_ctx *ctx)
 {
-	return (deal_get(ctx, &booking_get));
+	return (xz_get_by_id(ctx, &booking_get));
 }
 
 int
 xz_booking_get_done(struct xz_ctx *ctx)
 {
-	return (deal_one_done(ctx));
+	return (xz_reply_one(ctx, "resource"));
 }
 
 int
@@ -681,7 +678,7 @@ xz_transfers_list(struct xz_ctx *ctx)
 int
 xz_transfers_list_done(struct xz_ctx *ctx)
 {
-	return (deal_list_done(ctx));
+	return (xz_reply_list(ctx, NULL));
 }
 
 int
@@ -702,13 +699,13 @@ xz_transfers_create_done(struct xz_ctx *ctx)
 int
 xz_transfer_get(struct xz_ctx *ctx)
 {
-	return (deal_get(ctx, &transfer_get));
+	return (xz_get_by_id(ctx, &transfer_get));
 }
 
 int
 xz_transfer_get_done(struct xz_ctx *ctx)
 {
-	return (deal_one_done(ctx));
+	return (xz_reply_one(ctx, "resource"));
 }
 
 int
@@ -737,7 +734,7 @@ xz_leases_list(struct xz_ctx *ctx)
 int
 xz_leases_list_done(struct xz_ctx *ctx)
 {
-	return (deal_list_done(ctx));
+	return (xz_reply_list(ctx, NULL));
 }
 
 int
@@ -759,13 +756,13 @@ xz_leases_create_done(struct xz_ctx *ctx)
 int
 xz_lease_get(struct xz_ctx *ctx)
 {
-	return (deal_get(ctx, &lease_get));
+	return (xz_get_by_id(ctx, &lease_get));
 }
 
 int
 xz_lease_get_done(struct xz_ctx *ctx)
 {
-	return (deal_one_done(ctx));
+	return (xz_reply_one(ctx, "resource"));
 }
 
 int
@@ -791,7 +788,7 @@ xz_availability_machines(struct xz_ctx *ctx)
 int
 xz_availability_machines_done(struct xz_ctx *ctx)
 {
-	return (deal_list_done(ctx));
+	return (xz_reply_list(ctx, NULL));
 }
 
 int
@@ -803,7 +800,7 @@ xz_availability_labour(struct xz_ctx *ctx)
 int
 xz_availability_labour_done(struct xz_ctx *ctx)
 {
-	return (deal_list_done(ctx));
+	return (xz_reply_list(ctx, NULL));
 }
 
 /* The report. */
@@ -939,18 +936,6 @@ deal_list(struct xz_ctx *ctx, const struct xz_stmt *st,
 	return (xz_ctx_run(ctx));
 }
 
-static int
-deal_get(struct xz_ctx *ctx, const struct xz_stmt *st)
-{
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), st, id);
-	return (xz_ctx_run(ctx));
-}
-
 /* The update, then (for 0 rows updated) the row as the caller reads it. */
 static int
 deal_cancel(struct xz_ctx *ctx, const struct xz_stmt *cancel,
@@ -1047,34 +1032,6 @@ deal_availability(struct xz_ctx *ctx, const struct xz_stmt *st,
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), st, ctx->cursor, vals[0],
 	    vals[1], opt(vals[2]), opt(vals[3]), limit);
 	return (xz_ctx_run(ctx));
-}
-
-static int
-deal_one_done(struct xz_ctx *ctx)
-{
-	PGresult	*res;
-	const char	*version;
-
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	res = xz_tx_result(ctx->tx, ctx->q_main);
-	if (PQntuples(res) == 0)
-		return (xz_problem(ctx, 404, "not_found", "no such resource",
-		    NULL));
-	version = PQgetvalue(res, 0, 1);
-	xz_set_etag(ctx, version);
-	if (xz_not_modified(ctx, version))
-		return (xz_reply_empty(ctx, 304));
-	return (xz_reply_raw(ctx, 200, "application/json",
-	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
-}
-
-static int
-deal_list_done(struct xz_ctx *ctx)
-{
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
 }
 
 /*
@@ -1248,20 +1205,6 @@ enum_param(const char *v, const char *name, const char *const *choices,
 	    "%s is not one of the allowed values", name);
 }
 
-/* Days since 1970-01-01 of a valid "YYYY-MM-DD" (Howard Hinnant's). */
-static long
-days_from_civil(long y, long m, long d)
-{
-	long		era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
-}
-
 static long
 date_days(const char *s)
 {
@@ -1271,7 +1214,7 @@ date_days(const char *s)
 	    (s[3] - '0');
 	m = (s[5] - '0') * 10 + (s[6] - '0');
 	d = (s[8] - '0') * 10 + (s[9] - '0');
-	return (days_from_civil(y, m, d));
+	return (xz_days_from_civil(y, m, d));
 }
 
 /* The day s + n years as PostgreSQL computes it (29 Feb -> 28 Feb). */
@@ -1287,7 +1230,7 @@ date_plus_years(const char *s, int n)
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
 	    y % 400 == 0))
 		d = 28;
-	return (days_from_civil(y, m, d));
+	return (xz_days_from_civil(y, m, d));
 }
 
 /* 1 when the raw query string has the parameter name. */

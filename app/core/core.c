@@ -594,3 +594,16 @@ xz_uuid_valid(const char *s)
 	}
 	return (s[36] == '\0');
 }
+
+long long
+xz_days_from_civil(int y, int m, int d)
+{
+	long long	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "xiangzhi/core.h"
 #include "xiangzhi/idcodes.h"
 
 static const char	uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -62,7 +63,6 @@ static int	uscc_value(char);
 static int	is_digits(const char *, size_t);
 static int	leap_year(int);
 static int	birth_date_ok(const char *, time_t);
-static long long	days_from_civil(int, int, int);
 
 static int
 uscc_value(char c)
@@ -115,22 +115,7 @@ birth_date_ok(const char *s, time_t now)
 
 	/* Born by now when its first second, in UTC+8, is not after now. */
 	return ((long long)now >=
-	    days_from_civil(y, m, d) * 86400LL - CST_OFFSET);
-}
-
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian, for y >= 0. */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long	era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
+	    xz_days_from_civil(y, m, d) * 86400LL - CST_OFFSET);
 }
 
 int

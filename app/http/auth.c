@@ -27,7 +27,6 @@ static int	auth_verify(const struct xz_keyring *, const char *, time_t,
 		    const struct xz_key **);
 static int	auth_own_claims(json_t *, struct xz_claims *);
 static int	until_parse(const char *, long long *);
-static long long days_from_civil(int, int, int);
 static json_t	*auth_segment_json(const char *, size_t);
 static int	auth_claims(const struct xz_keyring *, const struct xz_issuer *,
 		    json_t *, time_t, struct xz_claims *, struct xz_auth_fail *);
@@ -984,25 +983,11 @@ until_parse(const char *s, long long *out)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || se > 59)
 		return (-1);
-	v = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	v = xz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	if (v <= 0)
 		return (-1);
 	*out = v;
 	return (0);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
 }
 
 static unsigned char *

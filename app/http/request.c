@@ -397,6 +397,17 @@ xz_body_str(struct xz_ctx *ctx, const char *name)
 	return (json_string_value(json_object_get(ctx->body, name)));
 }
 
+const char *
+xz_body_int(struct xz_ctx *ctx, const char *name, char *buf, size_t len)
+{
+	json_t		*v;
+
+	if ((v = json_object_get(ctx->body, name)) == NULL)
+		return (NULL);
+	(void)snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	return (buf);
+}
+
 int
 xz_bad(struct xz_ctx *ctx, struct xz_errors *errs)
 {
@@ -438,6 +449,55 @@ xz_reply_page(struct xz_ctx *ctx, PGresult *res)
 	r = xz_reply_raw(ctx, 200, "application/json", b->data, b->offset);
 	kore_buf_free(b);
 	return (r);
+}
+
+int
+xz_get_by_id(struct xz_ctx *ctx, const struct xz_stmt *st)
+{
+	struct xz_errors	errs = { 0 };
+	const char		*id;
+
+	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
+		return (xz_bad(ctx, &errs));
+	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), st, id);
+	return (xz_ctx_run(ctx));
+}
+
+int
+xz_reply_one(struct xz_ctx *ctx, const char *what)
+{
+	PGresult	*res;
+	const char	*version;
+	char		detail[64];
+
+	if (xz_tx_failed(ctx))
+		return (XZ_DONE);
+	res = xz_tx_result(ctx->tx, ctx->q_main);
+	if (PQntuples(res) == 0) {
+		(void)snprintf(detail, sizeof(detail), "no such %s", what);
+		return (xz_problem(ctx, 404, "not_found", detail, NULL));
+	}
+	version = PQgetvalue(res, 0, 1);
+	xz_set_etag(ctx, version);
+	if (xz_not_modified(ctx, version))
+		return (xz_reply_empty(ctx, 304));
+	return (xz_reply_raw(ctx, 200, "application/json",
+	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
+}
+
+int
+xz_reply_list(struct xz_ctx *ctx, const char *parent)
+{
+	char		detail[64];
+
+	if (xz_tx_failed(ctx))
+		return (XZ_DONE);
+	if (parent != NULL &&
+	    PQntuples(xz_tx_result(ctx->tx, ctx->q_check)) == 0) {
+		(void)snprintf(detail, sizeof(detail), "no such %s", parent);
+		return (xz_problem(ctx, 404, "not_found", detail, NULL));
+	}
+	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
 }
 
 u_int64_t

@@ -232,13 +232,7 @@ xz_users_create_done(struct xz_ctx *ctx)
 int
 xz_user_get(struct xz_ctx *ctx)
 {
-	struct xz_errors	errs = { 0 };
-	const char		*id;
-
-	if ((id = xz_path_uuid(ctx, 0, "id", &errs)) == NULL)
-		return (xz_bad(ctx, &errs));
-	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &user_get, id);
-	return (xz_ctx_run(ctx));
+	return (xz_get_by_id(ctx, &user_get));
 }
 
 int

@@ -116,9 +116,6 @@ static const struct xz_field	village_patch_fields[] = {
 	VILLAGE_PROFILE_FIELDS(0),
 };
 
-static const char	*body_str(struct xz_ctx *, const char *);
-static const char	*body_int(struct xz_ctx *, const char *, char *, size_t);
-static int		org_bad(struct xz_ctx *, struct xz_errors *);
 static int		org_patch_begin(struct xz_ctx *, size_t,
 			    const struct xz_field *, size_t, const char **, char *,
 			    size_t);
@@ -147,7 +144,7 @@ xz_county_get(struct xz_ctx *ctx)
 
 	if ((code = xz_path_code(ctx, 0, "code", XZ_LEVEL_COUNTY,
 	    &errs)) == NULL)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &county_get, code);
 	return (xz_ctx_run(ctx));
 }
@@ -159,7 +156,7 @@ xz_townships_list(struct xz_ctx *ctx)
 	char			limit[24];
 
 	if (xz_paging_parse(ctx, XZ_LEVEL_TOWNSHIP, &errs) != 0)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	(void)snprintf(limit, sizeof(limit), "%lld", ctx->limit + 1);
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &township_list,
 	    ctx->cursor, limit);
@@ -173,17 +170,18 @@ xz_townships_create(struct xz_ctx *ctx)
 	const char		*code;
 
 	if (xz_validate(ctx->body, township_fields, nitems(township_fields), &errs) > 0)
-		return (org_bad(ctx, &errs));
-	code = body_str(ctx, "code");
+		return (xz_bad(ctx, &errs));
+	code = xz_body_str(ctx, "code");
 	if (strncmp(code, ctx->claims.county, XZ_LEVEL_COUNTY) != 0) {
 		xz_errors_add(&errs, 0, "/code", "prefix_mismatch",
 		    "a township code starts with its county's code %s",
 		    ctx->claims.county);
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	}
 	ctx->location = "/api/v1/townships/";
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &township_insert, code,
-	    ctx->claims.county, body_str(ctx, "name"), body_str(ctx, "kind"));
+	    ctx->claims.county, xz_body_str(ctx, "name"),
+	    xz_body_str(ctx, "kind"));
 	return (xz_ctx_run(ctx));
 }
 
@@ -195,7 +193,7 @@ xz_township_get(struct xz_ctx *ctx)
 
 	if ((code = xz_path_code(ctx, 0, "code", XZ_LEVEL_TOWNSHIP,
 	    &errs)) == NULL)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &township_get, code);
 	return (xz_ctx_run(ctx));
 }
@@ -212,7 +210,7 @@ xz_township_patch(struct xz_ctx *ctx)
 		return (r);
 	xz_ctx_tx(ctx, 0);
 	ctx->q_main = xz_tx_add(ctx->tx, &township_update, code,
-	    body_str(ctx, "name"), body_str(ctx, "kind"), ver);
+	    xz_body_str(ctx, "name"), xz_body_str(ctx, "kind"), ver);
 	ctx->q_check = xz_tx_add(ctx->tx, &township_exists, code);
 	return (xz_ctx_run(ctx));
 }
@@ -226,7 +224,7 @@ xz_villages_list(struct xz_ctx *ctx)
 
 	code = xz_path_code(ctx, 0, "code", XZ_LEVEL_TOWNSHIP, &errs);
 	if (xz_paging_parse(ctx, XZ_LEVEL_VILLAGE, &errs) != 0 || code == NULL)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	(void)snprintf(limit, sizeof(limit), "%lld", ctx->limit + 1);
 	xz_ctx_tx(ctx, 1);
 	ctx->q_check = xz_tx_add(ctx->tx, &township_exists, code);
@@ -238,12 +236,7 @@ xz_villages_list(struct xz_ctx *ctx)
 int
 xz_villages_list_done(struct xz_ctx *ctx)
 {
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	if (PQntuples(xz_tx_result(ctx->tx, ctx->q_check)) == 0)
-		return (xz_problem(ctx, 404, "not_found", "no such township",
-		    NULL));
-	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
+	return (xz_reply_list(ctx, "township"));
 }
 
 int
@@ -255,26 +248,26 @@ xz_villages_create(struct xz_ctx *ctx)
 
 	if ((township = xz_path_code(ctx, 0, "code", XZ_LEVEL_TOWNSHIP,
 	    &errs)) == NULL)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	/* Another county's township is not there for this caller. */
 	if (strncmp(township, ctx->claims.county, XZ_LEVEL_COUNTY) != 0)
 		return (xz_problem(ctx, 404, "not_found", "no such township",
 		    NULL));
 	if (xz_validate(ctx->body, village_fields, nitems(village_fields), &errs) > 0)
-		return (org_bad(ctx, &errs));
-	code = body_str(ctx, "code");
+		return (xz_bad(ctx, &errs));
+	code = xz_body_str(ctx, "code");
 	if (strncmp(code, township, XZ_LEVEL_TOWNSHIP) != 0) {
 		xz_errors_add(&errs, 0, "/code", "prefix_mismatch",
 		    "a village code starts with its township's code %s",
 		    township);
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	}
 	ctx->location = "/api/v1/villages/";
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &village_insert, code,
-	    township, ctx->claims.county, body_str(ctx, "name"),
-	    body_int(ctx, "population", pop, sizeof(pop)),
-	    body_int(ctx, "households", hh, sizeof(hh)),
-	    body_int(ctx, "natural_village_count", nv, sizeof(nv)));
+	    township, ctx->claims.county, xz_body_str(ctx, "name"),
+	    xz_body_int(ctx, "population", pop, sizeof(pop)),
+	    xz_body_int(ctx, "households", hh, sizeof(hh)),
+	    xz_body_int(ctx, "natural_village_count", nv, sizeof(nv)));
 	return (xz_ctx_run(ctx));
 }
 
@@ -286,7 +279,7 @@ xz_village_get(struct xz_ctx *ctx)
 
 	if ((code = xz_path_code(ctx, 0, "code", XZ_LEVEL_VILLAGE,
 	    &errs)) == NULL)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &village_get, code);
 	return (xz_ctx_run(ctx));
 }
@@ -313,10 +306,10 @@ xz_village_patch(struct xz_ctx *ctx)
 	}
 	xz_ctx_tx(ctx, 0);
 	ctx->q_main = xz_tx_add(ctx->tx, &village_update, code,
-	    body_str(ctx, "name"),
-	    body_int(ctx, "population", pop, sizeof(pop)),
-	    body_int(ctx, "households", hh, sizeof(hh)),
-	    body_int(ctx, "natural_village_count", nv, sizeof(nv)), ver);
+	    xz_body_str(ctx, "name"),
+	    xz_body_int(ctx, "population", pop, sizeof(pop)),
+	    xz_body_int(ctx, "households", hh, sizeof(hh)),
+	    xz_body_int(ctx, "natural_village_count", nv, sizeof(nv)), ver);
 	ctx->q_check = xz_tx_add(ctx->tx, &village_exists, code);
 	return (xz_ctx_run(ctx));
 }
@@ -324,29 +317,13 @@ xz_village_patch(struct xz_ctx *ctx)
 int
 xz_org_one_done(struct xz_ctx *ctx)
 {
-	PGresult	*res;
-	const char	*version;
-
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	res = xz_tx_result(ctx->tx, ctx->q_main);
-	if (PQntuples(res) == 0)
-		return (xz_problem(ctx, 404, "not_found", "no such resource",
-		    NULL));
-	version = PQgetvalue(res, 0, 1);
-	xz_set_etag(ctx, version);
-	if (xz_not_modified(ctx, version))
-		return (xz_reply_empty(ctx, 304));
-	return (xz_reply_raw(ctx, 200, "application/json",
-	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
+	return (xz_reply_one(ctx, "resource"));
 }
 
 int
 xz_org_list_done(struct xz_ctx *ctx)
 {
-	if (xz_tx_failed(ctx))
-		return (XZ_DONE);
-	return (xz_reply_page(ctx, xz_tx_result(ctx->tx, ctx->q_main)));
+	return (xz_reply_list(ctx, NULL));
 }
 
 int
@@ -405,31 +382,7 @@ org_patch_begin(struct xz_ctx *ctx, size_t digits,
 	if (json_object_size(ctx->body) == 0)
 		xz_errors_add(&errs, 0, "", "empty", "nothing to change");
 	if (errs.count > 0)
-		return (org_bad(ctx, &errs));
+		return (xz_bad(ctx, &errs));
 	(void)snprintf(ver, verlen, "%lld", ctx->if_match);
 	return (XZ_NEXT);
-}
-
-static int
-org_bad(struct xz_ctx *ctx, struct xz_errors *errs)
-{
-	return (xz_problem(ctx, 400, "validation_failed",
-	    "the request has invalid fields or parameters", errs));
-}
-
-static const char *
-body_str(struct xz_ctx *ctx, const char *name)
-{
-	return (json_string_value(json_object_get(ctx->body, name)));
-}
-
-static const char *
-body_int(struct xz_ctx *ctx, const char *name, char *buf, size_t len)
-{
-	json_t		*v;
-
-	if ((v = json_object_get(ctx->body, name)) == NULL)
-		return (NULL);
-	(void)snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	return (buf);
 }

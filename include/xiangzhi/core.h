@@ -92,6 +92,12 @@ struct xz_field {
 int	xz_validate(json_t *obj, const struct xz_field *fields, size_t nfields,
 	    struct xz_errors *);
 
+/*
+ * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil; any year).
+ */
+long long	xz_days_from_civil(int y, int m, int d);
+
 /* 1 when s is a lower-case canonical UUID. */
 int	xz_uuid_valid(const char *s);
 /* 1 when s is a real calendar date "YYYY-MM-DD" from 1900 to 2199. */

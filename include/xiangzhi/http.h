@@ -191,6 +191,8 @@ void	xz_job_wipe(struct xz_ctx *);
 
 /* The body member as a string (NULL when absent or not a string). */
 const char	*xz_body_str(struct xz_ctx *, const char *);
+/* The (validated) integer body member as decimal text in buf, or NULL. */
+const char	*xz_body_int(struct xz_ctx *, const char *, char *, size_t);
 /* 400 validation_failed with errs. */
 int		xz_bad(struct xz_ctx *, struct xz_errors *);
 /*
@@ -198,6 +200,21 @@ int		xz_bad(struct xz_ctx *, struct xz_errors *);
  * the item's JSON text and column 1 its key; the query fetched limit + 1.
  */
 int	xz_reply_page(struct xz_ctx *, PGresult *);
+
+/*
+ * GET of one row by the UUID path parameter "id": runs st (one parameter)
+ * read-only.  Its finisher is xz_reply_one.
+ */
+int	xz_get_by_id(struct xz_ctx *, const struct xz_stmt *st);
+/*
+ * Finishers.  xz_reply_one: the main query's one row (column 0 the JSON,
+ * column 1 the version) as 200 with its ETag, 304 for If-None-Match, or
+ * 404 "no such <what>".  xz_reply_list: the main query as a page; with
+ * a parent, first 404 "no such <parent>" when the check query (q_check)
+ * found no parent row.
+ */
+int	xz_reply_one(struct xz_ctx *, const char *what);
+int	xz_reply_list(struct xz_ctx *, const char *parent);
 
 /* Requires If-Match: "<version>" (428 absent, 400 malformed); XZ_NEXT if ok. */
 int	xz_require_if_match(struct xz_ctx *);
