@@ -492,6 +492,23 @@ db_read(struct xz_conn *c)
 		db_fail(c, PQerrorMessage(c->pg));
 }
 
+/* Copies a business error's code, detail and pointer (see db.h). */
+static void
+db_business_error(struct xz_tx *tx, PGresult *res)
+{
+	const char	*s;
+
+	s = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	(void)kore_strlcpy(tx->xz_code, s ? s : "rejected",
+	    sizeof(tx->xz_code));
+	s = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	(void)kore_strlcpy(tx->xz_detail, s ? s : "the request was refused",
+	    sizeof(tx->xz_detail));
+	s = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	(void)kore_strlcpy(tx->xz_pointer, s ? s : "",
+	    sizeof(tx->xz_pointer));
+}
+
 static void
 db_result(struct xz_tx *tx, PGresult *res)
 {
@@ -510,8 +527,12 @@ db_result(struct xz_tx *tx, PGresult *res)
 		s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		(void)kore_strlcpy(tx->sqlstate, s ? s : "XX000",
 		    sizeof(tx->sqlstate));
+		if (strncmp(tx->sqlstate, "XZ", 2) == 0)
+			db_business_error(tx, res);
 		/* Client mistakes surface as 4xx; log the rest without data. */
-		if (tx->sqlstate[0] != '2' && strcmp(tx->sqlstate, "42501") != 0) {
+		if (tx->sqlstate[0] != '2' &&
+		    strcmp(tx->sqlstate, "42501") != 0 &&
+		    strncmp(tx->sqlstate, "XZ", 2) != 0) {
 			stat_errors++;
 			kore_log(LOG_WARNING, "statement %s failed: %s",
 			    q->stmt->name, tx->sqlstate);
@@ -603,6 +624,7 @@ db_tx_reset(struct xz_tx *tx)
 	tx->failed = -1;
 	tx->cur = 0;
 	tx->sqlstate[0] = '\0';
+	tx->xz_code[0] = tx->xz_detail[0] = tx->xz_pointer[0] = '\0';
 }
 
 static void

@@ -160,6 +160,27 @@ xz_oauth_error(struct xz_ctx *ctx, int status, const char *error,
 	return (r);
 }
 
+/*
+ * A rule the database refused with SQLSTATE XZnnn (include/xiangzhi/db.h):
+ * nnn is the status, the message the code, the hint a field's pointer.
+ */
+static int
+tx_business(struct xz_ctx *ctx)
+{
+	struct xz_tx		*tx = ctx->tx;
+	struct xz_errors	errs = { 0 };
+	long long		status;
+
+	if (xz_parse_ll(tx->sqlstate + 2, 400, 499, &status) == -1)
+		status = 409;
+	if (tx->xz_pointer[0] == '/')
+		xz_errors_add(&errs, 0, tx->xz_pointer, tx->xz_code,
+		    tx->xz_detail);
+	(void)xz_problem(ctx, (int)status, tx->xz_code, tx->xz_detail,
+	    errs.count > 0 ? &errs : NULL);
+	return (1);
+}
+
 int
 xz_tx_failed(struct xz_ctx *ctx)
 {
@@ -200,6 +221,8 @@ xz_tx_failed(struct xz_ctx *ctx)
 		status = 404;
 		code = "not_found";
 		detail = "no such resource";
+	} else if (strncmp(st, "XZ", 2) == 0) {
+		return (tx_business(ctx));
 	} else if (strcmp(st, "23514") == 0 || strncmp(st, "22", 2) == 0) {
 		status = 400;
 		code = "validation_failed";

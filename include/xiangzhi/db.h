@@ -60,6 +60,15 @@ struct xz_tx {
 	int			failed;		/* index of failing query */
 	int			cur;		/* query receiving results */
 	char			sqlstate[6];
+	/*
+	 * A business rule refused by the database: SQLSTATE class XZ
+	 * (XZ400, XZ403, XZ404, XZ409, XZ412, XZ422: the HTTP status),
+	 * raised with MESSAGE a stable code, DETAIL for people and HINT
+	 * the JSON pointer of the field at fault (or empty).
+	 */
+	char			xz_code[48];
+	char			xz_detail[256];
+	char			xz_pointer[64];
 	struct xz_conn		*conn;
 	struct xz_tx		*next;		/* wait queue or pipeline */
 	u_int64_t		queued_at;	/* ms, while in the wait queue */
