@@ -18,6 +18,7 @@
 #include <kore/seccomp.h>
 
 #include "xiangzhi/coops.h"
+#include "xiangzhi/funds.h"
 #include "xiangzhi/http.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/jwk.h"
@@ -127,6 +128,9 @@ kore_worker_configure(void)
 	xz_coops_register();
 	xz_assets_register();
 	xz_deals_register();
+	xz_funds_alloc_register();
+	xz_funds_projects_register();
+	xz_funds_pay_register();
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include "xiangzhi/http.h"
 #include "xiangzhi/coops.h"
+#include "xiangzhi/funds.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/org.h"
 #include "xiangzhi/roles.h"
