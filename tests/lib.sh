@@ -23,10 +23,10 @@ as_runuser()
 # setup DIR PGPORT SCALE: cluster, roles, migrations, demo data.
 setup_db()
 {
-	"$root/app/admin/pgcluster.sh" start "$1" "$2"
+	"$root/app/admin/pgcluster.sh" start "$1" "$2" || return 1
 	export XZ_OWNER_URL="host=127.0.0.1 port=$2 dbname=xiangzhi user=xiangzhi_owner password=${XZ_OWNER_PASSWORD:-xiangzhi-dev-owner}"
 	export XZ_DATABASE_URL="host=127.0.0.1 port=$2 dbname=xiangzhi user=xiangzhi_app password=${XZ_APP_PASSWORD:-xiangzhi-dev-app}"
-	"$ADMIN" migrate --dir "$root/migrations"
+	"$ADMIN" migrate --dir "$root/migrations" || return 1
 	"$ADMIN" seed-demo --scale "$3"
 }
 
