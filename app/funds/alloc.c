@@ -57,15 +57,19 @@ static struct xz_stmt	custom_plan = { "funds_alloc_custom_plan",
 	"select set_config('plan_cache_mode', 'force_custom_plan', true)",
 	0, -1 };
 
-/* Settings: the caller's county ($1). */
+/*
+ * Settings: the caller's county ($1).  xz.fund_settings_json reads the
+ * table, so after an update it runs as a statement of its own (the
+ * update's RETURNING would see the row as it was).
+ */
 static struct xz_stmt	settings_get = { "fund_settings_get",
-	"select xz.fund_settings_json(s)::text, s.version::text"
+	"select xz.fund_settings_json(s.county_code)::text, s.version::text"
 	" from fund_settings s where s.county_code = $1::bpchar",
 	1, -1 };
 static struct xz_stmt	settings_update = { "fund_settings_update",
 	"update fund_settings s set township_approval_limit_fen = $2::bigint"
 	" where s.county_code = $1::bpchar and s.version = $3::integer"
-	" returning xz.fund_settings_json(s)::text, s.version::text",
+	" returning s.version::text",
 	3, -1 };
 static struct xz_stmt	settings_check = { "fund_settings_check",
 	"select s.version from fund_settings s"
@@ -103,15 +107,16 @@ static struct xz_stmt	source_check = { "fund_source_check",
 	1, -1 };
 
 /*
- * Allocations: $1 cursor, $2 source_id, $3 township_code, $4 fiscal_year,
- * $5 limit.
+ * Allocations: $1 cursor, $2 source_id, $3 township_code, $4 fiscal_year
+ * (the source's), $5 limit.
  */
 static struct xz_stmt	alloc_list = { "fund_alloc_list",
 	"select xz.fund_allocation_json(a)::text, a.id::text"
 	" from fund_allocations a where a.id > $1::uuid"
 	" and ($2::uuid is null or a.source_id = $2::uuid)"
 	" and ($3::bpchar is null or a.township_code = $3::bpchar)"
-	" and ($4::integer is null or a.fiscal_year = $4::integer)"
+	" and ($4::integer is null or exists (select 1 from fund_sources s"
+	" where s.id = a.source_id and s.fiscal_year = $4::integer))"
 	" order by a.id limit $5",
 	5, -1 };
 static struct xz_stmt	alloc_insert = { "fund_alloc_insert",
@@ -337,13 +342,29 @@ xz_fund_settings_patch(struct xz_ctx *ctx)
 	    xz_body_int(ctx, "township_approval_limit_fen", limit,
 	    sizeof(limit)), ver);
 	ctx->q_check = xz_tx_add(ctx->tx, &settings_check, ctx->claims.county);
+	ctx->q_extra = xz_tx_add(ctx->tx, &settings_get, ctx->claims.county);
 	return (xz_ctx_run(ctx));
 }
 
 int
 xz_fund_settings_patch_done(struct xz_ctx *ctx)
 {
-	return (patched_done(ctx, "settings"));
+	PGresult	*res, *now;
+
+	if (xz_tx_failed(ctx))
+		return (XZ_DONE);
+	res = xz_tx_result(ctx->tx, ctx->q_main);
+	now = xz_tx_result(ctx->tx, ctx->q_extra);
+	if (PQntuples(res) == 1 && PQntuples(now) == 1) {
+		xz_set_etag(ctx, PQgetvalue(now, 0, 1));
+		return (xz_reply_raw(ctx, 200, "application/json",
+		    PQgetvalue(now, 0, 0), PQgetlength(now, 0, 0)));
+	}
+	if (PQntuples(xz_tx_result(ctx->tx, ctx->q_check)) == 0)
+		return (xz_problem(ctx, 404, "not_found", "no such settings",
+		    NULL));
+	return (xz_problem(ctx, 412, "precondition_failed",
+	    "the resource changed since you read it; GET it again", NULL));
 }
 
 /* Sources. */
@@ -430,11 +451,23 @@ xz_fund_source_patch(struct xz_ctx *ctx)
 	return (xz_ctx_run(ctx));
 }
 
+/*
+ * The only check a valid update can break is allocated_fen <= total_fen
+ * (23514): the total is below what is allocated already.
+ */
 int
 xz_fund_source_patch_done(struct xz_ctx *ctx)
 {
-	if (document_taken(ctx))
-		return (XZ_DONE);
+	struct xz_errors	errs = { 0 };
+
+	if (ctx->tx->status == XZ_TX_SQL_ERROR &&
+	    strcmp(ctx->tx->sqlstate, "23514") == 0) {
+		xz_errors_add(&errs, 0, "/total_fen", "below_allocated",
+		    "total_fen must not be below what is allocated already");
+		return (xz_problem(ctx, 409, "below_allocated",
+		    "total_fen must not be below what is allocated already",
+		    &errs));
+	}
 	return (patched_done(ctx, "fund source"));
 }
 
