@@ -18,8 +18,8 @@
  *   more are 400 (xz_validate: type or out_of_range).
  * - Strings must have something besides white space (ASCII, U+00A0,
  *   U+3000): "blank" otherwise.
- * - Reports: from and to are optional dates, by default the current year
- *   from 1 January to today (Asia/Shanghai); to before from is 400.  A
+ * - Reports: from and to are optional dates, by default from 1 January
+ *   of to's year to today (Asia/Shanghai); to before from is 400.  A
  *   township_code the caller cannot read (row security on townships) is
  *   404.  Township and village users default to their township; a partner
  *   must name one unless exactly one township is granted.
@@ -816,7 +816,8 @@ params_parse(struct xz_ctx *ctx, int (*valid)(const char *),
 /*
  * The period of a report from the parameters vals[first] (from) and
  * vals[first + 1] (to), valid dates or "": by default from 1 January of
- * this year to today (Asia/Shanghai).  from must not be after to.
+ * to's year (this year when to is not given) to today (Asia/Shanghai).
+ * from must not be after to.
  */
 static int
 period_params(char (*vals)[XZ_FILTER_MAX], int first, char *from, char *to,
@@ -825,14 +826,14 @@ period_params(char (*vals)[XZ_FILTER_MAX], int first, char *from, char *to,
 	char		today[16];
 
 	today_cst(today, sizeof(today));
-	if (vals[first][0] != '\0')
-		kore_strlcpy(from, vals[first], 16);
-	else
-		(void)snprintf(from, 16, "%.4s-01-01", today);
 	if (vals[first + 1][0] != '\0')
 		kore_strlcpy(to, vals[first + 1], 16);
 	else
 		kore_strlcpy(to, today, 16);
+	if (vals[first][0] != '\0')
+		kore_strlcpy(from, vals[first], 16);
+	else
+		(void)snprintf(from, 16, "%.4s-01-01", to);
 	/* YYYY-MM-DD compares as text. */
 	if (strcmp(to, from) < 0) {
 		if (vals[first + 1][0] != '\0')
