@@ -82,6 +82,7 @@ static int	idempotency_key(struct xz_ctx *, const char **);
 static void	blank_check(json_t *, const struct xz_field *, size_t,
 		    struct xz_errors *);
 static void	today_cst(char *, size_t);
+static int	tx_failed(struct xz_ctx *);
 static int	reply_money(struct xz_ctx *);
 
 void
@@ -235,7 +236,9 @@ uuid_cursor_valid(const char *s)
 
 /*
  * The Idempotency-Key header: 1 to KEY_MAX characters of
- * [A-Za-z0-9._:-].  Returns XZ_NEXT with *key set, or the 400.
+ * [A-Za-z0-9._:-].  Returns XZ_NEXT with *key set, or the 400 (like every
+ * other 400, validation_failed; the error names the header and says
+ * idempotency_key_required or idempotency_key_invalid).
  */
 static int
 idempotency_key(struct xz_ctx *ctx, const char **key)
@@ -249,8 +252,7 @@ idempotency_key(struct xz_ctx *ctx, const char **key)
 		xz_errors_add(&errs, 1, "Idempotency-Key",
 		    "idempotency_key_required", "send an Idempotency-Key "
 		    "header: a key of your own for this payment");
-		return (xz_problem(ctx, 400, "idempotency_key_required",
-		    "a payment needs an Idempotency-Key header", &errs));
+		return (xz_bad(ctx, &errs));
 	}
 	for (i = 0; k[i] != '\0' && i <= KEY_MAX; i++) {
 		if (!isalnum((unsigned char)k[i]) && k[i] != '.' &&
@@ -261,8 +263,7 @@ idempotency_key(struct xz_ctx *ctx, const char **key)
 		xz_errors_add(&errs, 1, "Idempotency-Key",
 		    "idempotency_key_invalid", "Idempotency-Key is 1 to %d "
 		    "characters of A-Z a-z 0-9 . _ : -", KEY_MAX);
-		return (xz_problem(ctx, 400, "idempotency_key_invalid",
-		    "the Idempotency-Key header is malformed", &errs));
+		return (xz_bad(ctx, &errs));
 	}
 	*key = k;
 	return (XZ_NEXT);
@@ -305,6 +306,26 @@ today_cst(char *buf, size_t len)
 }
 
 /*
+ * xz_tx_failed, except that a field the database refused (XZ400, its
+ * hint the pointer) is answered like the fields checked here: 400
+ * validation_failed whose error names the field with the database's code.
+ */
+static int
+tx_failed(struct xz_ctx *ctx)
+{
+	struct xz_errors	errs = { 0 };
+	struct xz_tx		*tx = ctx->tx;
+
+	if (tx->status != XZ_TX_SQL_ERROR ||
+	    strcmp(tx->sqlstate, "XZ400") != 0 || tx->xz_pointer[0] != '/')
+		return (xz_tx_failed(ctx));
+	xz_errors_add(&errs, 0, tx->xz_pointer, tx->xz_code, "%s",
+	    tx->xz_detail);
+	(void)xz_bad(ctx, &errs);
+	return (1);
+}
+
+/*
  * (replayed, the disbursement, its id): 201 with its Location, the first
  * time and on every replay, which says so in a header.
  */
@@ -314,7 +335,7 @@ reply_money(struct xz_ctx *ctx)
 	PGresult	*res;
 	char		loc[96];
 
-	if (xz_tx_failed(ctx))
+	if (tx_failed(ctx))
 		return (XZ_DONE);
 	res = xz_tx_result(ctx->tx, ctx->q_main);
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
