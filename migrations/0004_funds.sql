@@ -1905,6 +1905,16 @@ as $$
 	select jsonb_build_object(
 	    'ok', count(*) filter (where stored <> ledger) = 0,
 	    'checked', jsonb_build_object('entries', (select count(*) from e),
+		'sources', count(distinct id) filter (where entity = 'source'),
+		'allocations', count(distinct id) filter (where entity =
+		    'allocation'),
+		'lines', count(distinct id) filter (where entity =
+		    'funding_line'),
+		'projects', count(distinct id) filter (where entity =
+		    'project'),
+		'disbursements', count(distinct id) filter (where entity =
+		    'disbursement'),
+		'stats', count(distinct id) filter (where entity = 'stats'),
 		'values', count(*)),
 	    'mismatches', coalesce((jsonb_agg(jsonb_build_object('entity',
 		entity, 'id', id, 'field', field, 'stored', stored,
@@ -1941,6 +1951,12 @@ create trigger fund_projects_audit after insert or update on fund_projects
     execute function xz.audit_row();
 create trigger fund_disbursements_audit after insert
     on fund_disbursements for each row
+    execute function xz.audit_row();
+-- Withdrawals, commitments and releases are the service's own ledger
+-- rows: audited like any write (payments and allocations are audited as
+-- their business rows).
+create trigger fund_ledger_audit after insert on fund_ledger
+    for each row when (pg_trigger_depth() < 1)
     execute function xz.audit_row();
 
 ------------------------------------------------------------------------
