@@ -1299,6 +1299,12 @@ declare
 begin
 	select * into p from fund_projects where id = p_id for update;
 	if not found then
+		-- Seen but not writable: a village user past the draft.
+		if exists (select 1 from fund_projects where id = p_id) then
+			perform xz.refuse(409, 'invalid_state', 'a village '
+			    'changes its projects in draft or '
+			    'rectification_required only', null);
+		end if;
 		perform xz.refuse(404, 'not_found', 'no such project', null);
 	end if;
 	if p_version is not null and p_version <> p.version then

@@ -82,7 +82,6 @@ static int	idempotency_key(struct xz_ctx *, const char **);
 static void	blank_check(json_t *, const struct xz_field *, size_t,
 		    struct xz_errors *);
 static void	today_cst(char *, size_t);
-static int	tx_failed(struct xz_ctx *);
 static int	reply_money(struct xz_ctx *);
 
 void
@@ -306,26 +305,6 @@ today_cst(char *buf, size_t len)
 }
 
 /*
- * xz_tx_failed, except that a field the database refused (XZ400, its
- * hint the pointer) is answered like the fields checked here: 400
- * validation_failed whose error names the field with the database's code.
- */
-static int
-tx_failed(struct xz_ctx *ctx)
-{
-	struct xz_errors	errs = { 0 };
-	struct xz_tx		*tx = ctx->tx;
-
-	if (tx->status != XZ_TX_SQL_ERROR ||
-	    strcmp(tx->sqlstate, "XZ400") != 0 || tx->xz_pointer[0] != '/')
-		return (xz_tx_failed(ctx));
-	xz_errors_add(&errs, 0, tx->xz_pointer, tx->xz_code, "%s",
-	    tx->xz_detail);
-	(void)xz_bad(ctx, &errs);
-	return (1);
-}
-
-/*
  * (replayed, the disbursement, its id): 201 with its Location, the first
  * time and on every replay, which says so in a header.
  */
@@ -335,7 +314,7 @@ reply_money(struct xz_ctx *ctx)
 	PGresult	*res;
 	char		loc[96];
 
-	if (tx_failed(ctx))
+	if (xz_tx_failed(ctx))
 		return (XZ_DONE);
 	res = xz_tx_result(ctx->tx, ctx->q_main);
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))

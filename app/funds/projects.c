@@ -200,7 +200,6 @@ static int	run_body(struct xz_ctx *, const struct xz_stmt *,
 		    const char *, const char *);
 static int	transition_start(struct xz_ctx *, const char *,
 		    const struct xz_field *, size_t);
-static int	tx_failed(struct xz_ctx *);
 static int	reply_project(struct xz_ctx *, int);
 static const char	*opt(const char *);
 
@@ -491,7 +490,7 @@ xz_fund_project_complete_done(struct xz_ctx *ctx)
 	struct xz_errors	errs = { 0 };
 	PGresult		*res;
 
-	if (tx_failed(ctx))
+	if (xz_tx_failed(ctx))
 		return (XZ_DONE);
 	res = xz_tx_result(ctx->tx, ctx->q_main);
 	if (PQntuples(res) == 0)
@@ -839,26 +838,6 @@ transition_start(struct xz_ctx *ctx, const char *action,
 }
 
 /*
- * xz_tx_failed, except that a field the database refused (XZ400, its
- * hint the pointer) is answered like the fields checked here: 400
- * validation_failed whose error names the field with the database's code.
- */
-static int
-tx_failed(struct xz_ctx *ctx)
-{
-	struct xz_errors	errs = { 0 };
-	struct xz_tx		*tx = ctx->tx;
-
-	if (tx->status != XZ_TX_SQL_ERROR ||
-	    strcmp(tx->sqlstate, "XZ400") != 0 || tx->xz_pointer[0] != '/')
-		return (xz_tx_failed(ctx));
-	xz_errors_add(&errs, 0, tx->xz_pointer, tx->xz_code, "%s",
-	    tx->xz_detail);
-	(void)xz_bad(ctx, &errs);
-	return (1);
-}
-
-/*
  * The project a writing function answered (column 0, its version in
  * column 1, for 201 its id in column 2) with its ETag; Location on 201.
  */
@@ -869,7 +848,7 @@ reply_project(struct xz_ctx *ctx, int status)
 	const char	*id;
 	char		loc[96];
 
-	if (tx_failed(ctx))
+	if (xz_tx_failed(ctx))
 		return (XZ_DONE);
 	res = xz_tx_result(ctx->tx, ctx->q_main);
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))

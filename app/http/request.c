@@ -163,6 +163,8 @@ xz_oauth_error(struct xz_ctx *ctx, int status, const char *error,
 /*
  * A rule the database refused with SQLSTATE XZnnn (include/xiangzhi/db.h):
  * nnn is the status, the message the code, the hint a field's pointer.
+ * A 400 naming a field answers validation_failed with the code on the
+ * field's entry, like the service's own input checks.
  */
 static int
 tx_business(struct xz_ctx *ctx)
@@ -176,8 +178,12 @@ tx_business(struct xz_ctx *ctx)
 	if (tx->xz_pointer[0] == '/')
 		xz_errors_add(&errs, 0, tx->xz_pointer, tx->xz_code,
 		    tx->xz_detail);
-	(void)xz_problem(ctx, (int)status, tx->xz_code, tx->xz_detail,
-	    errs.count > 0 ? &errs : NULL);
+	/* A bad field reads like every other 400: its code is the entry's. */
+	if (status == 400 && errs.count > 0)
+		(void)xz_bad(ctx, &errs);
+	else
+		(void)xz_problem(ctx, (int)status, tx->xz_code, tx->xz_detail,
+		    errs.count > 0 ? &errs : NULL);
 	return (1);
 }
 
