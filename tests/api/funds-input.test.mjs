@@ -483,14 +483,20 @@ test('funds input: POST disbursements, every field; the Idempotency-Key',
 	};
 	keyError(await api('POST', path, { token: R.maker, body: payBody(1) }),
 	    'idempotency_key_required');
-	for (const k of ['', 'k'.repeat(65), 'has space', 'semi;colon',
-	    'slash/no', 'quote"', 'ключ'])
+	for (const k of ['k'.repeat(65), 'has space', 'semi;colon', 'slash/no',
+	    'quote"', 'a,b', '{key}'])
 		keyError(await api('POST', path, { token: R.maker,
-		    body: payBody(1), headers: { 'idempotency-key':
-		    encodeURIComponent(k) === k || k === '' ? k :
-		    Buffer.from(k, 'utf8').toString('latin1') } }),
-		    'idempotency_key_invalid', ...(k === '' ?
-		    ['idempotency_key_required'] : []));
+		    body: payBody(1), headers: { 'idempotency-key': k } }),
+		    'idempotency_key_invalid');
+	/*
+	 * An empty or non-ASCII header value: Kore refuses the request before
+	 * the service sees it (field notes, "Headers"), a plain 400.
+	 */
+	for (const k of ['', Buffer.from('键', 'utf8').toString('latin1')]) {
+		const res = await api('POST', path, { token: R.maker,
+		    body: payBody(1), headers: { 'idempotency-key': k } });
+		assert.equal(res.status, 400, res.text);
+	}
 	/* The limits are fine. */
 	expectStatus(await disburse(R.maker, R.running, payBody(1),
 	    'K'.repeat(64)), 201);

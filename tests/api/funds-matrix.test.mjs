@@ -107,7 +107,7 @@ async function setup(k)
 	r.draft = await commit(makerOf(k), r.draft, r.alloc, 10000000);
 	r.line = r.draft.funding_lines[0];
 	r.filed = await projectIn(k, 'filed');
-	r.running = await projectIn(k, 'in_progress', 100000000);
+	r.running = await projectIn(k, 'in_progress', 40000000);
 	const d = await disburse(makerOf(k), r.running, payBody(1000));
 	expectStatus(d, 201);
 	r.payment = d.json;
@@ -121,7 +121,7 @@ function worldOf(k)
 before(async () => {
 	const w1 = world();
 	const w2 = world();
-	worlds.push(w1.county, w2.county);
+	worlds.push(w1, w2);
 	TENANTS.A = { county: w1.county, township: w1.t1, village: w1.v1 };
 	TENANTS.B = { county: w1.county, township: w1.t2, village: w1.v2 };
 	TENANTS.C = { county: w2.county, township: w2.t1, village: w2.v1 };
@@ -130,8 +130,8 @@ before(async () => {
 });
 
 after(() => {
-	for (const c of worlds)
-		dropWorld(c);
+	for (const w of worlds)
+		dropWorld(w.county);
 });
 
 const ALL = ['county', 'township', 'village', 'partner'];
@@ -214,10 +214,26 @@ const ROWS = [
 	{ name: 'GET /api/v1/funds/report', who: ALL, partner: true,
 	    path: (r, T, c) => (c.role === 'village' && c.tenant === 'own' ?
 	    '/api/v1/funds/report' :
-	    `/api/v1/funds/report?township_code=${T.township}`) },
+	    `/api/v1/funds/report?township_code=${T.township}`),
+	    check: (j, T, r, c) => {
+		if (c.role !== 'village')
+			assert.equal(j.township_code, T.township);
+		/* The tenant's one source, and nothing else. */
+		assert.deepEqual(j.by_source.map((x) => x.source_id),
+		    c.role === 'village' ? j.by_source.map((x) => x.source_id) :
+		    [r.source.id]);
+	    } },
 	{ name: 'GET /api/v1/funds/county-summary', who: CTY_PTN,
 	    partner: true, kind: 'county',
-	    path: () => '/api/v1/funds/county-summary' },
+	    path: () => '/api/v1/funds/county-summary',
+	    /* The townships the caller may see, and no other. */
+	    check: (j, T, r, c) => {
+		const codes = j.townships.map((x) => x.township_code).sort();
+		const w = worlds.find((x) => x.county === T.county);
+		const want = c.name === 'partner_granted' ? [T.township] :
+		    [w.t1, w.t2];
+		assert.deepEqual(codes, want, JSON.stringify(codes));
+	    } },
 	{ name: 'GET /api/v1/fund-filings', who: OFFICER, kind: 'list',
 	    path: () => '/api/v1/fund-filings?limit=200',
 	    has: (j, r) => j.items.some((x) => x.project_id === r.filed.id) },
@@ -354,7 +370,7 @@ for (const row of ROWS) {
 			const exp = expectation(row, stub, tenant);
 			test(`funds matrix: ${row.name} as ${cname}/${tenant} -> ` +
 			    `${show(exp)}`, async () => {
-				const c = { ...stub, tenant,
+				const c = { ...stub, tenant, name: cname,
 				    token: callers()[cname] };
 				const r = R[k];
 				const T = TENANTS[k];
@@ -381,7 +397,7 @@ for (const row of ROWS) {
 						assert.equal(row.has(res.json, r, T),
 						    exp.has, res.text.slice(0, 300));
 					if (row.check)
-						row.check(res.json, T, r);
+						row.check(res.json, T, r, c);
 				} else if (exp.pointer) {
 					expectFieldError(res, exp.pointer);
 				} else {
