@@ -822,6 +822,28 @@ test('funds: payments and reversals move the balances exactly; the ' +
 	assert.equal(k('commitment'), 1000000);
 	assert.equal(k('disbursement') - k('reversal'), 1000000);
 	await verifyOk(w);
+
+	/* The township report and the county summary show the same money. */
+	const rep = await get(cty(w), `/api/v1/funds/report?township_code=${
+	    w.t1}`);
+	assert.deepEqual(rep.totals, { allocated_fen: 1600000,
+	    committed_fen: 1000000, disbursed_fen: 1000000,
+	    available_fen: 600000, utilisation_pct: 62.5 });
+	assert.deepEqual(rep.by_source.map((x) => [x.source_id,
+	    x.allocated_fen, x.committed_fen]).sort(), [[s1.id, 700000,
+	    600000], [s2.id, 900000, 400000]].sort());
+	assert.equal(sum(rep.by_source, (x) => x.disbursed_fen), 1000000);
+	assert.equal((await get(maker, '/api/v1/funds/report')).totals
+	    .disbursed_fen, 1000000, 'a township reads its own report');
+	const cs = await get(cty(w), '/api/v1/funds/county-summary');
+	const t1 = cs.townships.find((x) => x.township_code === w.t1);
+	assert.equal(t1.allocated_fen, 1600000);
+	assert.equal(t1.committed_fen, 1000000);
+	assert.equal(t1.disbursed_fen, 1000000);
+	assert.equal(t1.available_fen, 600000);
+	const t2 = cs.townships.find((x) => x.township_code === w.t2);
+	assert.equal(t2.allocated_fen, 0);
+	assert.equal(cs.totals.disbursed_fen, 1000000);
 });
 
 test('funds: payment refusals: voucher_taken, already_reversed, a ' +
@@ -1094,4 +1116,87 @@ test('funds: a conditional GET of a project, source and allocation; ' +
 	    `/api/v1/fund-projects/${pv.id}/history`,
 	    { token: vil(w, { village: w.v1b }) }), 404, 'not_found');
 	assert.equal((await project(vil(w), pv)).id, pv.id);
+});
+
+test('funds: If-Match on transitions and patches: a stale version is 412 ' +
+    'and changes nothing', async (t) => {
+	const w = world(t);
+	const maker = twp(w);
+	const s = await createSource(w);
+	const a = await allocate(w, s, 1000);
+	let p = await createProject(maker, { budget_fen: 1000 });
+	const old = await getTagged(maker, `/api/v1/fund-projects/${p.id}`);
+	p = await commit(maker, p, a, 1000);
+	const cur = await getTagged(maker, `/api/v1/fund-projects/${p.id}`);
+	assert.notEqual(cur.etag, old.etag, 'a commitment moves the version');
+	expectProblem(await api('POST', `/api/v1/fund-projects/${p.id}/submit`,
+	    { token: maker, headers: { 'if-match': old.etag } }), 412, 'stale');
+	expectProblem(await api('PATCH', `/api/v1/fund-projects/${p.id}`,
+	    { token: maker, body: { title: '过时' },
+	    headers: { 'if-match': old.etag } }), 412);
+	expectProblem(await api('PATCH', `/api/v1/fund-projects/${p.id}`,
+	    { token: maker, body: { title: '无条件' } }), 428);
+	const same = await getTagged(maker, `/api/v1/fund-projects/${p.id}`);
+	assert.deepEqual(same.json, cur.json, 'nothing changed');
+	const sub = await must(200, 'POST', `/api/v1/fund-projects/${p.id}` +
+	    '/submit', { token: maker, headers: { 'if-match': cur.etag } });
+	assert.equal(sub.json.status, 'submitted');
+	assert.equal(sub.json.version, cur.json.version + 1);
+	/* A malformed If-Match names the header, never 5xx. */
+	const bad = await api('POST', `/api/v1/fund-projects/${p.id}/return`,
+	    { token: maker, body: { reason: '退' },
+	    headers: { 'if-match': 'v1' } });
+	expectProblem(bad, 400);
+	assert.equal((await project(maker, p)).status, 'submitted');
+});
+
+test('funds: lists page by keyset: limit=1 walks every item once; the ' +
+    'next link keeps the filters', async (t) => {
+	const w = world(t);
+	const maker = twp(w);
+	const s = await createSource(w);
+	const a = await allocate(w, s, 100000);
+	const ids = [];
+	for (let i = 0; i < 3; i++) {
+		const p = await createProject(maker, { budget_fen: 1000,
+		    category: 'drinking_water' });
+		await commit(maker, p, a, 1000);
+		ids.push(p.id);
+	}
+	await createProject(maker, { budget_fen: 1000, category: 'sanitation' });
+	const walk = async (token, first) => {
+		const seen = [];
+		let url = first;
+		for (let i = 0; i < 10 && url; i++) {
+			const res = await must(200, 'GET', url, { token });
+			seen.push(...res.json.items);
+			assert.ok(res.json.items.length <= 1);
+			const link = res.headers.get('link');
+			if (res.json.next_cursor === null) {
+				assert.equal(link, null);
+				url = null;
+			} else {
+				const m = /^<([^>]+)>; rel="next"$/.exec(link || '');
+				assert.ok(m, `Link: ${link}`);
+				url = m[1];
+			}
+		}
+		assert.equal(url, null, 'the walk ended');
+		return seen;
+	};
+	const ps = await walk(maker,
+	    '/api/v1/fund-projects?category=drinking_water&limit=1');
+	assert.deepEqual(ps.map((x) => x.id).sort(), [...ids].sort());
+	assert.ok(ps.every((x) => x.category === 'drinking_water'));
+	const ls = await walk(cty(w), `/api/v1/funds/ledger?kind=commitment&` +
+	    `township_code=${w.t1}&limit=1`);
+	assert.deepEqual(ls.map((x) => x.project_id), ids,
+	    'the ledger in the order it was written');
+	assert.ok(ls.every((x) => x.kind === 'commitment' &&
+	    x.amount_fen === 1000));
+	const all = await walk(cty(w), '/api/v1/funds/ledger?limit=1');
+	assert.deepEqual(all.map((x) => x.kind), ['allocation', 'commitment',
+	    'commitment', 'commitment']);
+	for (let i = 1; i < all.length; i++)
+		assert.ok(all[i].id > all[i - 1].id, 'ascending ids');
 });
