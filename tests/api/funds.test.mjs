@@ -1085,9 +1085,12 @@ test('funds: ledger verify says how many rows of each kind it checked ' +
 	expectStatus(await disburse(maker, p, payBody(200)), 201);
 	const v = await verifyOk(w);
 	/* One source, allocation, line, project and payment; 3 entries. */
-	assert.deepEqual(v.checked, { sources: 1, allocations: 1, lines: 1,
-	    projects: 1, stats: v.checked.stats, disbursements: 1,
-	    entries: 3 }, JSON.stringify(v.checked));
+	const want = { sources: 1, allocations: 1, lines: 1, projects: 1,
+	    disbursements: 1, entries: 3 };
+	for (const [k, n] of Object.entries(want))
+		assert.equal(v.checked[k], n, `checked.${k} in ${
+		    JSON.stringify(v.checked)}`);
+	/* The report counters: at least one row (township, source, ...). */
 	assert.ok(Number.isInteger(v.checked.stats) && v.checked.stats >= 1,
 	    JSON.stringify(v.checked));
 });
