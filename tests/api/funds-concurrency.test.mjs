@@ -22,7 +22,7 @@ import { api, expectFieldError, expectProblem, expectStatus }
 import {
 	allocate, allocation, commit, createProject, createSource, cty,
 	disburse, get, idemKey, ledger, listAll, payBody, project, reverse,
-	runningProject, step, sum, twp, verifyOk, world,
+	runningProject, shanghaiDay, step, sum, twp, verifyOk, world,
 } from './funds-lib.mjs';
 
 /*
@@ -323,5 +323,94 @@ test('funds concurrency: 20 parallel reversals of one payment (each with ' +
 	assert.equal((await project(maker, p)).disbursed_fen, 0);
 	const R = await ledger(w, `project_id=${p.id}&kind=reversal`);
 	assert.equal(sum(R), 60000);
+	await verifyOk(w);
+});
+
+test('funds idempotency: a retry after the project moved on (completed, ' +
+    'closed) still answers the first payment', async (t) => {
+	const w = world(t);
+	const { project: p, maker } = await runningProject(w,
+	    { budget: 100000 });
+	const key = idemKey();
+	const body = payBody(70000);
+	const first = await disburse(maker, p, body, key);
+	expectStatus(first, 201);
+	await step(maker, p, 'complete', { actual_cost_fen: 70000,
+	    completed_on: shanghaiDay(0) });
+	await step(maker, p, 'close');
+	const late = await disburse(maker, p, body, key);
+	expectStatus(late, 201);
+	assert.equal(late.headers.get('idempotent-replayed'), 'true');
+	assert.deepEqual(late.json, first.json);
+	/* A new payment is refused: the project is closed. */
+	expectProblem(await disburse(maker, p, payBody(1)), 409,
+	    'invalid_state');
+	const P = await project(maker, p);
+	assert.equal(P.disbursed_fen, 70000);
+	assert.equal(P.committed_fen, 70000, 'closing released the rest');
+	await verifyOk(w);
+});
+
+test('funds concurrency: 10 parallel approvals of one project by ' +
+    'different officers: one files it, once', async (t) => {
+	const w = world(t);
+	const maker = twp(w, { sub: 'par-maker' });
+	const s = await createSource(w);
+	const a = await allocate(w, s, 1000);
+	let p = await createProject(maker, { budget_fen: 1000 });
+	p = await commit(maker, p, a, 1000);
+	p = await step(maker, p, 'submit');
+	const results = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+	    api('POST', `/api/v1/fund-projects/${p.id}/approve`,
+	    { token: twp(w, { sub: `par-checker-${i}` }) })));
+	const ok = results.filter((r) => r.status === 200);
+	assert.equal(ok.length, 1);
+	for (const r of results.filter((x) => x.status !== 200))
+		expectProblem(r, 409, 'invalid_state');
+	const filings = await listAll(cty(w), '/api/v1/fund-filings');
+	assert.equal(filings.length, 1);
+	assert.equal(filings[0].approved_by, ok[0].json.approved_by);
+	const h = await listAll(cty(w), `/api/v1/fund-projects/${p.id}/history`);
+	assert.equal(h.filter((e) => e.action === 'approve').length, 1);
+	assert.equal(h.filter((e) => e.action === 'file').length, 1);
+});
+
+test('funds concurrency: payments racing the close of a completed ' +
+    'project: paid plus released is exactly what was committed',
+    async (t) => {
+	const w = world(t);
+	const { project: p, maker, alloc: a } = await runningProject(w,
+	    { budget: 500000 });
+	await step(maker, p, 'complete', { actual_cost_fen: 500000,
+	    completed_on: shanghaiDay(0) });
+	const jobs = Array.from({ length: 60 }, () => disburse(maker, p,
+	    payBody(10000)).then((res) => ({ res, kind: 'pay' })));
+	jobs.splice(20, 0, api('POST', `/api/v1/fund-projects/${p.id}/close`,
+	    { token: maker }).then((res) => ({ res, kind: 'close' })));
+	const results = await Promise.all(jobs);
+	const close = results.find((r) => r.kind === 'close');
+	expectStatus(close.res, 200);
+	let paid = 0;
+	for (const r of results.filter((x) => x.kind === 'pay')) {
+		if (r.res.status === 201) {
+			paid += 10000;
+			continue;
+		}
+		/* Refused: the project was closed, or the money was gone. */
+		assert.equal(r.res.status, 409, r.res.text);
+		assert.ok(['invalid_state', 'insufficient_funds']
+		    .includes(r.res.json.code), r.res.text);
+	}
+	const P = await project(maker, p);
+	assert.equal(P.status, 'closed');
+	assert.equal(P.disbursed_fen, paid);
+	assert.equal(P.committed_fen, paid, 'the unpaid rest was released');
+	assert.equal(P.funding_lines[0].released_fen, 500000 - paid);
+	const A = await allocation(w, a);
+	assert.equal(A.committed_fen, paid);
+	assert.equal(A.available_fen, 500000 - paid);
+	const L = await ledger(w, `project_id=${p.id}`);
+	assert.equal(sum(L.filter((e) => e.kind === 'release')), 500000 - paid);
+	assert.equal(sum(L.filter((e) => e.kind === 'disbursement')), paid);
 	await verifyOk(w);
 });

@@ -22,7 +22,7 @@ import { test } from 'node:test';
 import { api, expectFieldError, expectProblem, expectStatus, psqlOwner }
     from './lib.mjs';
 import {
-	DEFAULT_LIMIT_FEN, UUID, allocate, allocation, allocationBody,
+	DEFAULT_LIMIT_FEN, MAX_FEN, MAX_SOURCE_FEN, UUID, allocate, allocation, allocationBody,
 	commit, createProject, createSource, cty, disburse, get, getTagged,
 	idemKey, ledger, listAll, must, payBody, project, projectBody,
 	realTownshipUser, reverse, runningProject, shanghaiDay, source, step,
@@ -664,6 +664,12 @@ test('funds: commitments: insufficient_funds beyond the allocation, ' +
 	    headers: { 'if-match': tg.etag } }), '/budget_fen', undefined,
 	    { status: 409, code: 'below_committed' });
 
+	/* The category is fixed while money is committed. */
+	expectFieldError(await api('PATCH', `/api/v1/fund-projects/${p.id}`,
+	    { token: maker, body: { category: 'sanitation' },
+	    headers: { 'if-match': tg.etag } }), '/category', undefined,
+	    { status: 409, code: 'category_locked' });
+
 	/* Once approved, no more commitments. */
 	p = await step(maker, p, 'submit');
 	p = await step(twp(w, { sub: 'other' }), p, 'approve');
@@ -1002,6 +1008,13 @@ test('funds: village-run works on a per-capita lump sum, proposed by the ' +
 	    token: run.maker, body: { actual_cost_fen: 1000,
 	    actual_craftsmen_pct: 10, completed_on: shanghaiDay(0) } }),
 	    '/actual_craftsmen_pct');
+	/* The village's report is its own projects' money only. */
+	const vr = await get(villager, '/api/v1/funds/report');
+	assert.equal(vr.totals.committed_fen, 630000);
+	assert.equal(vr.totals.disbursed_fen, 630000);
+	assert.deepEqual(vr.by_village.map((x) => x.village_code), [w.v1]);
+	const tr = await get(maker, '/api/v1/funds/report');
+	assert.equal(tr.totals.committed_fen, 631000, 'the township sees both');
 	await verifyOk(w);
 });
 
@@ -1119,6 +1132,70 @@ test('funds: a conditional GET of a project, source and allocation; ' +
 	    `/api/v1/fund-projects/${pv.id}/history`,
 	    { token: vil(w, { village: w.v1b }) }), 404, 'not_found');
 	assert.equal((await project(vil(w), pv)).id, pv.id);
+	const tg = await getTagged(twp(w), `/api/v1/fund-projects/${pv.id}`);
+	expectProblem(await api('PATCH', `/api/v1/fund-projects/${pv.id}`,
+	    { token: vil(w, { village: w.v1b }), body: { title: '别村改' },
+	    headers: { 'if-match': tg.etag } }), 404, 'not_found');
+	expectProblem(await api('POST', `/api/v1/fund-projects/${pv.id}/submit`,
+	    { token: vil(w, { village: w.v1b }) }), 404, 'not_found');
+	/* Lists: a village sees its village's projects, not the township's. */
+	const township = await createProject(twp(w), { budget_fen: 1000 });
+	const seen = (await listAll(vil(w), '/api/v1/fund-projects'))
+	    .map((x) => x.id);
+	assert.deepEqual(seen, [pv.id]);
+	assert.deepEqual(await listAll(vil(w, { village: w.v1b }),
+	    '/api/v1/fund-projects'), []);
+	const all = (await listAll(twp(w), '/api/v1/fund-projects'))
+	    .map((x) => x.id).sort();
+	assert.deepEqual(all, [p.id, pv.id, township.id].sort());
+	assert.deepEqual((await listAll(twp(w),
+	    `/api/v1/fund-projects?village_code=${w.v1}`)).map((x) => x.id),
+	    [pv.id]);
+	assert.equal((await project(twp(w), pv)).version, tg.json.version,
+	    'the refused patch changed nothing');
+});
+
+test('funds: the largest amounts add up without overflow (sources of ' +
+    '1e14 fen, allocations, budgets and payments of 1e13)', async (t) => {
+	const w = world(t);
+	const maker = twp(w, { sub: 'big-maker' });
+	const s = await createSource(w, { total_fen: MAX_SOURCE_FEN });
+	const allocs = [];
+	for (let i = 0; i < 10; i++)
+		allocs.push(await allocate(w, s, MAX_FEN));
+	expectFieldError(await api('POST', '/api/v1/fund-allocations',
+	    { token: cty(w), body: allocationBody(s, w.t2, 1) }), '/amount_fen',
+	    'source_exhausted', { status: 409, code: 'source_exhausted' });
+	const S = await source(w, s);
+	assert.equal(S.allocated_fen, MAX_SOURCE_FEN);
+	assert.equal(S.unallocated_fen, 0);
+	for (let i = 0; i < 2; i++) {
+		let p = await createProject(maker, { budget_fen: MAX_FEN });
+		p = await commit(maker, p, allocs[i], MAX_FEN);
+		p = await step(maker, p, 'submit');
+		p = await step(cty(w), p, 'approve');
+		assert.equal(p.approval_level, 'county');
+		p = await step(cty(w), p, 'review', { decision: 'passed' });
+		p = await step(maker, p, 'start');
+		expectStatus(await disburse(maker, p, payBody(MAX_FEN)), 201);
+		p = await project(maker, p);
+		assert.equal(p.disbursed_fen, MAX_FEN);
+		assert.equal(p.remaining_fen, 0);
+		expectFieldError(await disburse(maker, p, payBody(1)),
+		    '/amount_fen', 'insufficient_funds',
+		    { status: 409, code: 'insufficient_funds' });
+	}
+	const r = await get(cty(w), `/api/v1/funds/report?township_code=${
+	    w.t1}`);
+	assert.deepEqual(r.totals, { allocated_fen: MAX_SOURCE_FEN,
+	    committed_fen: 2 * MAX_FEN, disbursed_fen: 2 * MAX_FEN,
+	    available_fen: MAX_SOURCE_FEN - 2 * MAX_FEN, utilisation_pct: 20 });
+	const cs = await get(cty(w), '/api/v1/funds/county-summary');
+	assert.equal(cs.totals.allocated_fen, MAX_SOURCE_FEN);
+	assert.equal(cs.totals.disbursed_fen, 2 * MAX_FEN);
+	const L = await ledger(w, 'kind=allocation');
+	assert.equal(sum(L), MAX_SOURCE_FEN);
+	await verifyOk(w);
 });
 
 test('funds: If-Match on transitions and patches: a stale version is 412 ' +
