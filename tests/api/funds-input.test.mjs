@@ -188,6 +188,18 @@ async function everyField(label, fields, base, send)
 	return n + 2;
 }
 
+/*
+ * The base body alone is accepted (status): each refusal above was the
+ * bad field's doing, not the base's.  Returns the answer.
+ */
+async function control(label, base, send, status)
+{
+	const res = await send(JSON.stringify(base()));
+	assert.equal(res.status, status, `${label}, the base body: ${res.status} ` +
+	    res.text.slice(0, 300));
+	return res;
+}
+
 function sender(method, path, token, headers = () => ({}))
 {
 	return (text) => api(method, path, { token, rawBody: text,
@@ -238,6 +250,8 @@ test('funds input: PATCH /fund-sources/{id}, every field; If-Match',
 	const noIf = await api('PATCH', p, { token: cty(w),
 	    body: { name: '无条件' } });
 	expectProblem(noIf, 428);
+	await control('PATCH /fund-sources', () => ({ name: '改名' }),
+	    sender('PATCH', p, cty(w), () => ({ 'if-match': etag })), 200);
 	for (const bad of ['*x', 'W/"1"', '"abc"', ''])
 		expectNo5xx(await api('PATCH', p, { token: cty(w),
 		    body: { name: '坏' }, headers: { 'if-match': bad } }));
@@ -252,6 +266,8 @@ test('funds input: POST /fund-allocations, every field', async () => {
 		document_no: { str: [1, 64], required: true },
 	}, () => allocationBody(R.source, w.t1, 1),
 	    sender('POST', '/api/v1/fund-allocations', cty(w)));
+	await control('POST /fund-allocations', () => allocationBody(R.source,
+	    w.t1, 1), sender('POST', '/api/v1/fund-allocations', cty(w)), 201);
 	/* Well-formed but not there: 404 naming the field. */
 	expectFieldError(await api('POST', '/api/v1/fund-allocations',
 	    { token: cty(w), body: allocationBody(NIL_UUID, w.t1, 1) }),
@@ -273,6 +289,9 @@ test('funds input: POST /fund-allocations/{id}/withdrawals, every field',
 		reason: { str: [1, 500], required: true },
 	}, () => ({ amount_fen: 1, reason: '收回' }), sender('POST',
 	    `/api/v1/fund-allocations/${R.alloc.id}/withdrawals`, cty(w)));
+	await control('POST withdrawals', () => ({ amount_fen: 1,
+	    reason: '收回' }), sender('POST',
+	    `/api/v1/fund-allocations/${R.alloc.id}/withdrawals`, cty(w)), 200);
 });
 
 test('funds input: PATCH /funds/settings, every field', async () => {
@@ -291,6 +310,10 @@ test('funds input: PATCH /funds/settings, every field', async () => {
 	    { token: cty(w), body: { township_approval_limit_fen: 5 } }), 428);
 	assert.deepEqual((await getTagged(cty(w), '/api/v1/funds/settings'))
 	    .json, st.json, 'nothing was changed');
+	await control('PATCH /funds/settings', () => ({
+	    township_approval_limit_fen: 40000000 }), sender('PATCH',
+	    '/api/v1/funds/settings', cty(w), () => ({ 'if-match': st.etag })),
+	    200);
 });
 
 const PROJECT_FIELDS = {
@@ -315,6 +338,9 @@ test('funds input: POST /fund-projects, every field', async () => {
 	    () => projectBody(), send);
 	await everyField('POST /fund-projects (village-run)',
 	    VILLAGE_RUN_FIELDS, () => villageRunBody(w.v1), send);
+	await control('POST /fund-projects', () => projectBody(), send, 201);
+	await control('POST /fund-projects (village-run)',
+	    () => villageRunBody(w.v1), send, 201);
 	/* The rules that tie fields together. */
 	const cases = [
 		[projectBody({ contractor: undefined }), '/contractor'],
@@ -387,6 +413,8 @@ test('funds input: PATCH /fund-projects/{id}, every field', async () => {
 	const after = await getTagged(twp(w), p);
 	assert.equal(after.etag, etag, 'nothing was changed');
 	assert.deepEqual(after.json, json);
+	await control('PATCH /fund-projects', () => ({ title: '改' }), send,
+	    200);
 });
 
 test('funds input: POST funding-lines and release, every field',
@@ -409,6 +437,12 @@ test('funds input: POST funding-lines and release, every field',
 	const P = await getTagged(twp(w), `/api/v1/fund-projects/${R.draft.id}`);
 	assert.equal(P.json.committed_fen, 50000, 'nothing was committed or ' +
 	    'released');
+	await control('POST funding-lines', () => ({ allocation_id: R.alloc.id,
+	    amount_fen: 1 }), sender('POST',
+	    `/api/v1/fund-projects/${R.draft.id}/funding-lines`, twp(w)), 201);
+	await control('POST release', () => ({ amount_fen: 1, reason: '释放' }),
+	    sender('POST', `/api/v1/funding-lines/${R.line.id}/release`,
+	    twp(w)), 200);
 });
 
 test('funds input: transitions, every field', async () => {
@@ -466,6 +500,11 @@ test('funds input: POST disbursements, every field; the Idempotency-Key',
 	}, () => payBody(1, { payee_kind: 'cooperative' }),
 	    sender('POST', path, R.maker, () => ({ 'idempotency-key':
 	    idemKey() })));
+	const withKey = sender('POST', path, R.maker, () => ({
+	    'idempotency-key': idemKey() }));
+	await control('POST disbursements', () => payBody(1), withKey, 201);
+	await control('POST disbursements (cooperative)', () => payBody(1,
+	    { payee_kind: 'cooperative' }), withKey, 201);
 	expectFieldError(await disburse(R.maker, R.running, payBody(1,
 	    { cooperative_id: NIL_UUID })), '/cooperative_id');
 	/* Paid in the future (Asia/Shanghai). */
@@ -503,7 +542,7 @@ test('funds input: POST disbursements, every field; the Idempotency-Key',
 	expectStatus(await disburse(R.maker, R.running, payBody(1),
 	    'a.b_c:d-9'), 201);
 	const after = (await ledger(w, `project_id=${R.running.id}`)).length;
-	assert.equal(after, before + 2, 'only the two good payments were made');
+	assert.equal(after, before + 4, 'only the four good payments were made');
 });
 
 test('funds input: POST disbursements/{id}/reverse, every field',
@@ -521,6 +560,10 @@ test('funds input: POST disbursements/{id}/reverse, every field',
 	    { token: R.maker });
 	expectStatus(g, 200);
 	assert.equal(g.json.reversed_by, null, 'not reversed');
+	const ok = await control('POST reverse', () => ({ reason: '冲正' }),
+	    sender('POST', path, R.maker, () => ({ 'idempotency-key':
+	    idemKey() })), 201);
+	assert.equal(ok.json.reverses_id, R.payment.id);
 });
 
 /* ---------------------------------------------------- path and query */
