@@ -17,8 +17,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
 import {
-	api, dropUser, expectStatus, noteSecret, psqlOwner, tokenFor,
-	tokenRequest,
+	api, expectStatus, noteSecret, psqlOwner, tokenFor, tokenRequest,
 } from './lib.mjs';
 
 export const RUN = crypto.randomBytes(3).toString('hex');
@@ -201,7 +200,8 @@ export function ptn(w, { scope = 'funds:read', townships = '*' } = {})
 
 /*
  * A township user of w created through the users API by a county user,
- * signed in with the password grant: { id, login, token, sub }.
+ * signed in with the password grant: { id, login, token, sub }.  Dropped
+ * with w (dropWorld deletes the county's users and sessions).
  */
 export async function realTownshipUser(w, township = w.t1)
 {
@@ -221,7 +221,7 @@ export async function realTownshipUser(w, township = w.t1)
 	assert.equal(claims.role, 'township');
 	assert.equal(claims.township, township);
 	return { id: res.json.id, login, token: tok.json.access_token,
-	    sub: claims.sub, drop: () => dropUser(res.json.id) };
+	    sub: claims.sub };
 }
 
 /* --------------------------------------------------------------- calls */
