@@ -89,6 +89,8 @@ static int	seed_query_bool(PGconn *, const char *, const char *,
 		    int *);
 static int	seed_copy(PGconn *, const char *, const struct seed_buf *);
 static void	seed_pgerror(const char *, const char *);
+static int	fund_demo(PGconn *);
+static int	fund_scale(PGconn *, int);
 
 /*
  * Township names of the demo county: the first SEED_DEMO_SUBDISTRICTS
@@ -226,6 +228,8 @@ out:
 	    PQtransactionStatus(conn) == PQTRANS_INERROR)
 		(void)seed_exec(conn, "rollback");
 
+	if (rc == 0)
+		rc = fund_scale(conn, ncounties);
 	return (rc);
 }
 
@@ -1065,6 +1069,8 @@ out:
 		free(ctx->plates);
 		free(ctx);
 	}
+	if (rc == 0)
+		rc = fund_demo(conn);
 	return (rc);
 }
 
@@ -1897,4 +1903,1166 @@ coop_housing(struct coop_ctx *ctx)
 		    (long long)seed_rng_range(&ctx->rng, 80, 360) * 10000);
 	}
 	return (0);
+}
+
+/*
+ * Demo funds (issue 5), for the demo county 330599: the money goes
+ * through the migration's own functions (xz.fund_allocate, fund_commit,
+ * fund_transition, fund_disburse, ...) under the claims of the user who
+ * would do each step, so the ledger, the history and the audit rows are
+ * the ones the service would write and the ledger verifies.
+ *
+ * Decisions:
+ * - One PL/pgSQL block built here and sent as one statement in one
+ *   transaction: a couple of thousand calls without a round trip each.
+ *   Before committing, xz.fund_ledger_verify() must answer ok.
+ * - Fiscal year: the current year (UTC+8), like the cooperatives'
+ *   bookings, so the reports' default window (this year) shows it; every
+ *   start, payment and acceptance lies between January 1 and today.
+ *   Everything else is drawn from a PRNG seeded with the county code: the
+ *   same plan every run (the ids are the database's).
+ * - Sources: 涉农整合资金, 民生实事项目资金, 乡村振兴衔接资金.  Every
+ *   township gets an allocation from each, sized from what its projects
+ *   commit plus a margin, so every township also has money available.
+ * - Projects: in every township four contractor-built projects whose
+ *   states rotate through all nine (draft .. closed, so each state occurs
+ *   five or six times in the county), a village-run 人居环境整治 project
+ *   proposed by the township's demo village user (submitted or draft), and
+ *   in every town (镇) the 雨污分流 programme, village by village (村
+ *   only), each a village-run work on the township's per-capita lump sum
+ *   (budget = population served x per-capita fen) with a planned and,
+ *   once accepted, an actual share of local craftsmen; the programme
+ *   advances in waves: the first villages closed, then completed, in
+ *   progress, passed, filed, submitted, and the last still drafts.
+ * - Actors: the county user county.330599 reviews and approves projects
+ *   above the township limit (default 400,000 yuan); the township officer
+ *   officer.<code> approves, starts, pays and accepts; projects are made
+ *   and submitted by a township clerk (subject seed-demo-clerk.<code>,
+ *   not a login) or by the village user, never by their approver: the
+ *   demo officers can approve the submitted ones themselves.  Subjects
+ *   are the demo users' ids when they exist (seed-demo.<login> if not).
+ * - Payments: a 30% advance once started; after acceptance the rest of
+ *   the actual cost (92-100% of the budget), less a 3% retention while
+ *   the project is only completed; closing releases what was not paid.
+ *   Village-run works pay the village collective, and while in progress
+ *   the township's labour cooperative for its craftsmen; one payment
+ *   made to the wrong payee is reversed and paid again; one allocation
+ *   is partly withdrawn.
+ */
+
+#define FUND_SOURCES		3
+#define FUND_TOWNS_MAX		32
+#define FUND_VILLAGES_MAX	64
+#define FUND_PROJECTS_MAX	640
+#define FUND_LIMIT_FEN		40000000LL	/* default approval limit */
+
+enum fund_state {
+	FS_DRAFT, FS_SUBMITTED, FS_FILED, FS_PASSED, FS_RECTIFY, FS_REVOKED,
+	FS_PROGRESS, FS_COMPLETED, FS_CLOSED, FS_COUNT
+};
+
+enum fund_cat {
+	FC_SEWAGE, FC_ROAD, FC_WATER, FC_TOILET, FC_SANITATION, FC_INDUSTRY,
+	FC_OTHER, FC_COUNT
+};
+
+static const char *const fund_state_name[FS_COUNT] = {
+	"draft", "submitted", "filed", "review_passed",
+	"rectification_required", "revoked", "in_progress", "completed",
+	"closed",
+};
+
+static const char *const fund_cat_name[FC_COUNT] = {
+	"rain_sewage_separation", "village_road", "drinking_water",
+	"toilet_renovation", "sanitation", "industry", "other",
+};
+
+static const struct {
+	const char	*name;
+	const char	*category;
+	const char	*doc;		/* 文号 prefix */
+} fund_sources[FUND_SOURCES] = {
+	{ "涉农整合资金", "integrated_agriculture", "青财农" },
+	{ "民生实事项目资金", "livelihood", "青财社" },
+	{ "乡村振兴衔接资金", "rural_revitalisation", "青财振" },
+};
+
+/* Which source pays for a category first, and which second. */
+static const int fund_cat_source[FC_COUNT][2] = {
+	{ 0, 2 }, { 0, 2 }, { 1, 0 }, { 1, 2 }, { 2, 1 }, { 2, 0 }, { 1, 0 },
+};
+
+static const char *const fund_contractors[] = {
+	"青溪县交通建设工程有限公司", "浙江溪源水务工程有限公司",
+	"青溪县宏达建筑工程有限公司", "浙江绿洲环境工程有限公司",
+	"青溪县路桥建设有限公司", "浙江青禾农业开发有限公司",
+	"青溪县城乡建设发展有限公司", "浙江锦程市政园林有限公司",
+};
+
+struct fund_village {
+	const char		*code;
+	const char		*name;
+	int			pop;
+};
+
+struct fund_town {
+	const char		*code;
+	const char		*name;
+	int			sub;		/* 街道 */
+	struct fund_village	v[FUND_VILLAGES_MAX];
+	int			nv;
+	char			officer[96];
+	char			clerk[64];
+	char			vuser[96];	/* first village's user */
+	const char		*coop_id;	/* labour cooperative */
+	const char		*coop_name;
+	long long		per_capita;	/* 雨污分流 lump sum */
+	long long		need[FUND_SOURCES];
+	long long		alloc[FUND_SOURCES];
+};
+
+struct fund_proj {
+	int			town;
+	int			village;	/* -1: township-wide */
+	enum fund_cat		cat;
+	enum fund_state		state;
+	int			village_run;
+	int			by_village;	/* made by the village user */
+	char			title[160];
+	const char		*contractor;
+	int			pop;
+	long long		per_capita;
+	int			planned_pct;
+	long long		budget;
+	int			nlines;
+	int			src[2];
+	long long		amt[2];
+};
+
+struct fund_ctx {
+	struct seed_buf		sql;
+	struct seed_rng		rng;
+	int			year;
+	int			today;		/* days since 1970-01-01 */
+	int			jan1;
+	char			county[96];
+	struct fund_town	*t;
+	int			nt;
+	struct fund_proj	*p;
+	int			np;
+	int			key;		/* next idempotency key */
+	int			nstate[FS_COUNT];
+	int			npay, nrev;
+};
+
+static int	fund_demo_load(PGconn *, struct fund_ctx *, PGresult **);
+static void	fund_plan(struct fund_ctx *);
+static void	fund_plan_add(struct fund_ctx *, int, int, enum fund_cat,
+		    enum fund_state, int);
+static void	fund_emit(struct fund_ctx *);
+static void	fund_emit_project(struct fund_ctx *, const struct fund_proj *,
+		    int);
+static void	fund_as(struct fund_ctx *, const char *, const char *,
+		    const char *, const char *);
+static void	fund_pay(struct fund_ctx *, const struct fund_proj *,
+		    long long, int, int);
+static int	fund_day(const struct fund_ctx *, int);
+static long long fund_round(long long, long long);
+
+static int
+fund_demo(PGconn *conn)
+{
+	struct fund_ctx		*ctx;
+	PGresult		*res[3];
+	time_t			now;
+	struct tm		tm;
+	int			exists, ok, rc, i;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
+	    PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		fprintf(stderr, "seed: funds: the connection is not idle\n");
+		return (-1);
+	}
+
+	memset(res, 0, sizeof(res));
+	rc = -1;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
+	    (ctx->t = calloc(FUND_TOWNS_MAX, sizeof(*ctx->t))) == NULL ||
+	    (ctx->p = calloc(FUND_PROJECTS_MAX, sizeof(*ctx->p))) == NULL) {
+		fprintf(stderr, "seed: out of memory\n");
+		goto out;
+	}
+
+	/* Today in China Standard Time. */
+	now = time(NULL) + 8 * 60 * 60;
+	if (gmtime_r(&now, &tm) == NULL) {
+		fprintf(stderr, "seed: cannot read the clock\n");
+		goto out;
+	}
+	ctx->year = tm.tm_year + 1900;
+	ctx->today = (int)xz_days_from_civil(ctx->year, tm.tm_mon + 1,
+	    tm.tm_mday);
+	ctx->jan1 = (int)xz_days_from_civil(ctx->year, 1, 1);
+
+	if (seed_begin(conn) == -1)
+		goto out;
+	if (seed_query_bool(conn, "demo funds check",
+	    "select exists (select 1 from fund_sources where county_code = '"
+	    XZ_SEED_DEMO_COUNTY "')", &exists) == -1)
+		goto out;
+	if (exists) {
+		fprintf(stderr, "seed: demo funds already exist, nothing to "
+		    "do\n");
+		rc = 0;
+		goto out;
+	}
+	if (fund_demo_load(conn, ctx, res) == -1)
+		goto out;
+	if (ctx->nt == 0) {
+		rc = 0;		/* No demo county: nothing to fund. */
+		goto out;
+	}
+
+	seed_rng_init(&ctx->rng, strtoull(XZ_SEED_DEMO_COUNTY, NULL, 10) ^
+	    0x66756e6473ULL);	/* "funds" */
+	fund_plan(ctx);
+	fund_emit(ctx);
+	if (ctx->sql.oom) {
+		fprintf(stderr, "seed: out of memory\n");
+		goto out;
+	}
+	if (seed_exec(conn, ctx->sql.data) == -1)
+		goto out;
+
+	/*
+	 * The block ends under the county's claims, but the owner sees every
+	 * county: verify when the demo county is all there is (at the
+	 * benchmark scales `make bench` verifies through the API).
+	 */
+	if (seed_query_bool(conn, "demo funds ledger verification",
+	    "select coalesce((select (xz.fund_ledger_verify() ->> 'ok')"
+	    "::boolean where not exists (select 1 from fund_ledger"
+	    " where county_code <> '" XZ_SEED_DEMO_COUNTY "')), true)",
+	    &ok) == -1)
+		goto out;
+	if (!ok) {
+		fprintf(stderr, "seed: the demo funds ledger does not verify; "
+		    "nothing loaded\n");
+		goto out;
+	}
+	if (seed_exec(conn, "commit") == -1)
+		goto out;
+
+	fprintf(stderr, "seed: demo funds: %d sources, %d allocations, "
+	    "%d projects (", FUND_SOURCES, FUND_SOURCES * ctx->nt, ctx->np);
+	for (i = 0; i < FS_COUNT; i++)
+		fprintf(stderr, "%s %d%s", fund_state_name[i], ctx->nstate[i],
+		    i + 1 < FS_COUNT ? ", " : "), ");
+	fprintf(stderr, "%d payments, %d reversal\n", ctx->npay, ctx->nrev);
+	rc = 0;
+
+out:
+	for (i = 0; i < 3; i++)
+		PQclear(res[i]);
+	if (PQtransactionStatus(conn) == PQTRANS_INTRANS ||
+	    PQtransactionStatus(conn) == PQTRANS_INERROR)
+		(void)seed_exec(conn, "rollback");
+	if (ctx != NULL) {
+		seed_buf_free(&ctx->sql);
+		free(ctx->t);
+		free(ctx->p);
+		free(ctx);
+	}
+	return (rc);
+}
+
+/*
+ * The demo county's townships and villages, its users (their ids are the
+ * subjects) and each township's labour cooperative.  The rows stay in
+ * res[] for as long as ctx points into them.
+ */
+static int
+fund_demo_load(PGconn *conn, struct fund_ctx *ctx, PGresult **res)
+{
+	static const char	*const sql[3] = {
+		"select t.code, t.name, t.kind = 'subdistrict', v.code,"
+		    " v.name, v.population from townships t"
+		    " join villages v on v.township_code = t.code"
+		    " where t.county_code = '" XZ_SEED_DEMO_COUNTY "'"
+		    " order by t.code, v.code",
+		"select login, id::text from users"
+		    " where county_code = '" XZ_SEED_DEMO_COUNTY "'",
+		"select distinct on (township_code) township_code, id::text,"
+		    " name from cooperatives"
+		    " where county_code = '" XZ_SEED_DEMO_COUNTY "'"
+		    " and kind = 'labor' order by township_code, id",
+	};
+	struct fund_town	*t;
+	const char		*login, *code;
+	char			want[64];
+	int			i, r, k;
+
+	for (i = 0; i < 3; i++) {
+		res[i] = PQexec(conn, sql[i]);
+		if (PQresultStatus(res[i]) != PGRES_TUPLES_OK) {
+			seed_pgerror("demo funds",
+			    PQresultErrorMessage(res[i]));
+			return (-1);
+		}
+	}
+
+	for (r = 0; r < PQntuples(res[0]); r++) {
+		code = PQgetvalue(res[0], r, 0);
+		if (ctx->nt == 0 || strcmp(ctx->t[ctx->nt - 1].code,
+		    code) != 0) {
+			if (ctx->nt == FUND_TOWNS_MAX) {
+				fprintf(stderr, "seed: funds: too many "
+				    "townships\n");
+				return (-1);
+			}
+			t = &ctx->t[ctx->nt++];
+			t->code = code;
+			t->name = PQgetvalue(res[0], r, 1);
+			t->sub = strcmp(PQgetvalue(res[0], r, 2), "t") == 0;
+		}
+		t = &ctx->t[ctx->nt - 1];
+		if (t->nv == FUND_VILLAGES_MAX)
+			continue;
+		t->v[t->nv].code = PQgetvalue(res[0], r, 3);
+		t->v[t->nv].name = PQgetvalue(res[0], r, 4);
+		t->v[t->nv].pop = atoi(PQgetvalue(res[0], r, 5));
+		t->nv++;
+	}
+
+	/* Subjects: the demo users' ids, or a name when there is none. */
+	(void)snprintf(ctx->county, sizeof(ctx->county),
+	    "seed-demo.county." XZ_SEED_DEMO_COUNTY);
+	for (i = 0; i < ctx->nt; i++) {
+		t = &ctx->t[i];
+		(void)snprintf(t->officer, sizeof(t->officer),
+		    "seed-demo.officer.%s", t->code);
+		(void)snprintf(t->clerk, sizeof(t->clerk),
+		    "seed-demo-clerk.%s", t->code);
+		(void)snprintf(t->vuser, sizeof(t->vuser),
+		    "seed-demo.village.%s", t->v[0].code);
+	}
+	for (r = 0; r < PQntuples(res[1]); r++) {
+		login = PQgetvalue(res[1], r, 0);
+		if (strcmp(login, "county." XZ_SEED_DEMO_COUNTY) == 0)
+			(void)snprintf(ctx->county, sizeof(ctx->county), "%s",
+			    PQgetvalue(res[1], r, 1));
+		for (i = 0; i < ctx->nt; i++) {
+			t = &ctx->t[i];
+			(void)snprintf(want, sizeof(want), "officer.%s",
+			    t->code);
+			if (strcmp(login, want) == 0)
+				(void)snprintf(t->officer, sizeof(t->officer),
+				    "%s", PQgetvalue(res[1], r, 1));
+			(void)snprintf(want, sizeof(want), "village.%s",
+			    t->v[0].code);
+			if (strcmp(login, want) == 0)
+				(void)snprintf(t->vuser, sizeof(t->vuser),
+				    "%s", PQgetvalue(res[1], r, 1));
+		}
+	}
+
+	for (r = 0; r < PQntuples(res[2]); r++) {
+		for (k = 0; k < ctx->nt; k++) {
+			if (strcmp(ctx->t[k].code,
+			    PQgetvalue(res[2], r, 0)) == 0) {
+				ctx->t[k].coop_id = PQgetvalue(res[2], r, 1);
+				ctx->t[k].coop_name = PQgetvalue(res[2], r, 2);
+			}
+		}
+	}
+	return (0);
+}
+
+/* Every township: four contractor projects, a village's own, 雨污分流. */
+static void
+fund_plan(struct fund_ctx *ctx)
+{
+	static const enum fund_cat	cats[6] = {
+		FC_ROAD, FC_WATER, FC_TOILET, FC_INDUSTRY, FC_OTHER,
+		FC_SANITATION,
+	};
+	struct fund_town		*t;
+	int				i, j, k, n, pos, frac;
+	enum fund_state			st;
+
+	for (i = 0; i < ctx->nt; i++) {
+		t = &ctx->t[i];
+		/* 150 to 260 yuan a head, in 10-yuan steps. */
+		t->per_capita = seed_rng_range(&ctx->rng, 15, 26) * 1000LL;
+		for (k = 0; k < 4; k++) {
+			st = (enum fund_state)((i * 4 + k) % FS_COUNT);
+			fund_plan_add(ctx, i, cats[(i + k) % 6] == FC_TOILET ?
+			    -1 : seed_rng_range(&ctx->rng, 0, t->nv - 1),
+			    cats[(i + k) % 6], st, 0);
+		}
+		fund_plan_add(ctx, i, 0, FC_SANITATION,
+		    i % 2 == 0 ? FS_SUBMITTED : FS_DRAFT, 1);
+
+		if (t->sub)
+			continue;
+		/* 雨污分流 in the 村 (codes 200..), in waves. */
+		for (n = 0, j = 0; j < t->nv; j++)
+			n += strcmp(t->v[j].code + 9, "200") >= 0;
+		for (pos = 0, j = 0; j < t->nv; j++) {
+			if (strcmp(t->v[j].code + 9, "200") < 0)
+				continue;
+			frac = pos++ * 100 / n;
+			st = frac < 20 ? FS_CLOSED : frac < 30 ? FS_COMPLETED :
+			    frac < 55 ? FS_PROGRESS : frac < 65 ? FS_PASSED :
+			    frac < 75 ? FS_FILED : frac < 85 ? FS_SUBMITTED :
+			    FS_DRAFT;
+			fund_plan_add(ctx, i, j, FC_SEWAGE, st, 0);
+		}
+	}
+}
+
+static void
+fund_plan_add(struct fund_ctx *ctx, int town, int village, enum fund_cat cat,
+    enum fund_state st, int by_village)
+{
+	/* Contractor budgets in 万 yuan (1,000,000 fen), by category. */
+	static const int	lo[FC_COUNT] = { 0, 20, 10, 8, 5, 20, 5 };
+	static const int	hi[FC_COUNT] = { 0, 90, 60, 30, 30, 120, 40 };
+	struct fund_town	*t = &ctx->t[town];
+	struct fund_proj	*p;
+	const char		*vn, *tn;
+	char			tshort[64];
+	size_t			len;
+	long long		first;
+	int			pct;
+
+	if (ctx->np == FUND_PROJECTS_MAX)
+		return;
+	p = &ctx->p[ctx->np++];
+	memset(p, 0, sizeof(*p));
+	p->town = town;
+	p->village = village;
+	p->cat = cat;
+	p->state = st;
+	p->by_village = by_village;
+	p->village_run = cat == FC_SEWAGE || by_village;
+	ctx->nstate[st]++;
+
+	/* 溪口镇 -> 溪口, 城关街道 -> 城关 (titles). */
+	(void)snprintf(tshort, sizeof(tshort), "%s", t->name);
+	len = strlen(tshort);
+	if (len > strlen("街道") &&
+	    strcmp(tshort + len - strlen("街道"), "街道") == 0)
+		tshort[len - strlen("街道")] = '\0';
+	else if (len > strlen("镇") &&
+	    strcmp(tshort + len - strlen("镇"), "镇") == 0)
+		tshort[len - strlen("镇")] = '\0';
+	vn = village >= 0 ? t->v[village].name : "";
+	tn = tshort;
+
+	switch (cat) {
+	case FC_SEWAGE:
+		(void)snprintf(p->title, sizeof(p->title), "%s雨污分流工程",
+		    vn);
+		break;
+	case FC_ROAD:
+		(void)snprintf(p->title, sizeof(p->title),
+		    "%s通村公路提升改造工程", vn);
+		break;
+	case FC_WATER:
+		(void)snprintf(p->title, sizeof(p->title),
+		    "%s农村饮用水达标提标工程", vn);
+		break;
+	case FC_TOILET:
+		(void)snprintf(p->title, sizeof(p->title),
+		    "%s农村公厕改造提升项目", tn);
+		break;
+	case FC_SANITATION:
+		(void)snprintf(p->title, sizeof(p->title), "%s人居环境整治%s",
+		    vn, by_village ? "(村级自建)" : "项目");
+		break;
+	case FC_INDUSTRY:
+		(void)snprintf(p->title, sizeof(p->title),
+		    "%s茶叶加工厂房建设项目", vn);
+		break;
+	default:
+		(void)snprintf(p->title, sizeof(p->title),
+		    "%s文化礼堂修缮工程", vn);
+		break;
+	}
+
+	if (p->village_run) {
+		pct = cat == FC_SEWAGE ? seed_rng_range(&ctx->rng, 60, 100) :
+		    100;
+		p->pop = (t->v[village].pop * pct + 50) / 100;
+		p->per_capita = cat == FC_SEWAGE ? t->per_capita :
+		    seed_rng_range(&ctx->rng, 3, 8) * 1000LL;
+		p->planned_pct = seed_rng_range(&ctx->rng, 40, 75);
+		p->budget = (long long)p->pop * p->per_capita;
+	} else {
+		p->contractor = fund_contractors[seed_rng_range(&ctx->rng, 0,
+		    (int)SEED_NITEMS(fund_contractors) - 1)];
+		p->budget = seed_rng_range(&ctx->rng, lo[cat] * 10,
+		    hi[cat] * 10) * 100000LL;
+	}
+
+	/* Above 300,000 yuan two sources share it (60-80% the first). */
+	p->src[0] = fund_cat_source[cat][0];
+	p->src[1] = fund_cat_source[cat][1];
+	if (p->budget > 30000000LL) {
+		first = fund_round(p->budget * seed_rng_range(&ctx->rng, 60,
+		    80) / 100, 100);
+		p->nlines = 2;
+		p->amt[0] = first;
+		p->amt[1] = p->budget - first;
+	} else {
+		p->nlines = 1;
+		p->amt[0] = p->budget;
+	}
+	/* A draft is funded in part: its first line only. */
+	if (st == FS_DRAFT)
+		p->nlines = 1;
+	t->need[p->src[0]] += p->amt[0];
+	if (p->nlines == 2)
+		t->need[p->src[1]] += p->amt[1];
+}
+
+/* The PL/pgSQL block: sources, allocations, then every project. */
+static void
+fund_emit(struct fund_ctx *ctx)
+{
+	struct seed_buf		*b = &ctx->sql;
+	struct fund_town	*t;
+	long long		total, w;
+	int			i, k;
+
+	seed_buf_printf(b, "do $seed$\ndeclare\n\ts uuid[] := '{}';\n"
+	    "\ta uuid[] := '{}';\n\tp uuid;\n\td uuid;\nbegin\n"
+	    "perform set_config('app.request_id', 'seed-demo', true);\n");
+	fund_as(ctx, "county", "", "", ctx->county);
+
+	/* Allocations: what is committed plus 15-40%, in 10万 yuan. */
+	for (i = 0; i < ctx->nt; i++) {
+		t = &ctx->t[i];
+		for (k = 0; k < FUND_SOURCES; k++)
+			t->alloc[k] = fund_round(t->need[k] *
+			    seed_rng_range(&ctx->rng, 115, 140) / 100 +
+			    5000000, 10000000);
+	}
+	for (k = 0; k < FUND_SOURCES; k++) {
+		for (total = 0, i = 0; i < ctx->nt; i++)
+			total += ctx->t[i].alloc[k];
+		/* About a tenth kept back, in 100万 yuan. */
+		total = fund_round(total * 11 / 10, 100000000);
+		seed_buf_printf(b, "insert into fund_sources (county_code, "
+		    "name, category, fiscal_year, total_fen, document_no) "
+		    "values ('" XZ_SEED_DEMO_COUNTY "', '%s', '%s', %d, %lld, "
+		    "'%s〔%d〕%d号') returning id into p;\ns := s || p;\n",
+		    fund_sources[k].name, fund_sources[k].category, ctx->year,
+		    total, fund_sources[k].doc, ctx->year, k + 1);
+	}
+	for (i = 0; i < ctx->nt; i++) {
+		t = &ctx->t[i];
+		for (k = 0; k < FUND_SOURCES; k++)
+			seed_buf_printf(b, "a := a || (xz.fund_allocate("
+			    "s[%d], '%s', %lld, '%d年%s%s', '%s〔%d〕%d号') "
+			    "->> 'id')::uuid;\n", k + 1, t->code, t->alloc[k],
+			    ctx->year, t->name, fund_sources[k].name,
+			    fund_sources[k].doc, ctx->year,
+			    11 + i * FUND_SOURCES + k);
+	}
+	/* The county takes back half the margin of one allocation. */
+	if (ctx->nt > 1) {
+		t = &ctx->t[1];
+		w = fund_round((t->alloc[2] - t->need[2]) / 2 - 500000,
+		    1000000);
+		if (w > 0)
+			seed_buf_printf(b, "perform xz.fund_withdraw(a[%d], "
+			    "%lld, '项目调整，收回部分资金统筹使用');\n",
+			    1 * FUND_SOURCES + 3, w);
+	}
+
+	for (i = 0; i < ctx->np; i++)
+		fund_emit_project(ctx, &ctx->p[i], i);
+
+	fund_as(ctx, "county", "", "", ctx->county);
+	seed_buf_printf(b, "end\n$seed$");
+}
+
+static void
+fund_emit_project(struct fund_ctx *ctx, const struct fund_proj *p, int n)
+{
+	static const char	*const why_rectify[] = {
+		"施工图预算未经第三方审核，请补充预算审核报告后重新报批",
+		"项目实施方案缺少村民代表会议决议，请补充后重新报批",
+		"资金来源与项目类别不符，请调整资金渠道后重新报批",
+	};
+	static const char	*const why_revoke[] = {
+		"项目与县级已批复项目重复，予以撤销",
+		"项目选址涉及永久基本农田，不符合用地要求，予以撤销",
+	};
+	struct seed_buf		*b = &ctx->sql;
+	const struct fund_town	*t = &ctx->t[p->town];
+	const char		*maker;
+	char			d0[16], d1[16], dc[16], extra[512];
+	int			start, end, done, i, pct;
+	long long		actual, paid, part;
+
+	/* When it starts, ends and was accepted, by how far it got. */
+	switch (p->state) {
+	case FS_CLOSED:
+		start = -seed_rng_range(&ctx->rng, 200, 300);
+		done = -seed_rng_range(&ctx->rng, 40, 90);
+		end = done + seed_rng_range(&ctx->rng, 0, 20);
+		break;
+	case FS_COMPLETED:
+		start = -seed_rng_range(&ctx->rng, 120, 200);
+		done = -seed_rng_range(&ctx->rng, 3, 30);
+		end = done + seed_rng_range(&ctx->rng, 0, 20);
+		break;
+	case FS_PROGRESS:
+		start = -seed_rng_range(&ctx->rng, 20, 110);
+		end = seed_rng_range(&ctx->rng, 30, 150);
+		done = 0;
+		break;
+	default:
+		start = seed_rng_range(&ctx->rng, 15, 90);
+		end = start + seed_rng_range(&ctx->rng, 60, 180);
+		done = 0;
+		break;
+	}
+	coop_date(fund_day(ctx, start), d0, sizeof(d0));
+	coop_date(fund_day(ctx, end), d1, sizeof(d1));
+
+	if (p->village_run)
+		(void)snprintf(extra, sizeof(extra), "\"delivery\": "
+		    "\"village_run\", \"population_served\": %d, "
+		    "\"per_capita_fen\": %lld, \"planned_craftsmen_pct\": %d",
+		    p->pop, p->per_capita, p->planned_pct);
+	else
+		(void)snprintf(extra, sizeof(extra), "\"delivery\": "
+		    "\"contractor\", \"contractor\": \"%s\"", p->contractor);
+
+	maker = p->by_village ? t->vuser : t->clerk;
+	if (p->by_village)
+		fund_as(ctx, "village", t->code, t->v[p->village].code, maker);
+	else
+		fund_as(ctx, "township", t->code, "", maker);
+	seed_buf_printf(b, "p := (xz.fund_project_create('{\"title\": \"%s\", "
+	    "\"category\": \"%s\", %s%s%s%s, \"budget_fen\": %lld, "
+	    "\"planned_start\": \"%s\", \"planned_end\": \"%s\"}'::jsonb) "
+	    "->> 'id')::uuid;\n", p->title, fund_cat_name[p->cat],
+	    p->village >= 0 ? "\"village_code\": \"" : "",
+	    p->village >= 0 ? t->v[p->village].code : "",
+	    p->village >= 0 ? "\", " : "", extra, p->budget, d0, d1);
+
+	/* The township commits the money (the village user cannot). */
+	fund_as(ctx, "township", t->code, "", t->officer);
+	for (i = 0; i < p->nlines; i++)
+		seed_buf_printf(b, "perform xz.fund_commit(p, a[%d], %lld);\n",
+		    p->town * FUND_SOURCES + p->src[i] + 1, p->amt[i]);
+	if (p->state == FS_DRAFT)
+		return;
+
+	if (p->by_village)
+		fund_as(ctx, "village", t->code, t->v[p->village].code, maker);
+	else
+		fund_as(ctx, "township", t->code, "", maker);
+	seed_buf_printf(b, "perform xz.fund_transition(p, 'submit', null, "
+	    "'{}'::jsonb);\n");
+	if (p->state == FS_SUBMITTED)
+		return;
+
+	/* Above the limit the county approves, else the township officer. */
+	if (p->budget > FUND_LIMIT_FEN)
+		fund_as(ctx, "county", "", "", ctx->county);
+	else
+		fund_as(ctx, "township", t->code, "", t->officer);
+	seed_buf_printf(b, "perform xz.fund_transition(p, 'approve', null, "
+	    "'{}'::jsonb);\n");
+	if (p->state == FS_FILED)
+		return;
+
+	fund_as(ctx, "county", "", "", ctx->county);
+	if (p->state == FS_RECTIFY)
+		seed_buf_printf(b, "perform xz.fund_transition(p, 'review', "
+		    "null, '{\"decision\": \"rectification_required\", "
+		    "\"reason\": \"%s\"}'::jsonb);\n", why_rectify[n %
+		    (int)SEED_NITEMS(why_rectify)]);
+	else if (p->state == FS_REVOKED)
+		seed_buf_printf(b, "perform xz.fund_transition(p, 'review', "
+		    "null, '{\"decision\": \"revoked\", \"reason\": \"%s\"}'"
+		    "::jsonb);\n",
+		    why_revoke[n % (int)SEED_NITEMS(why_revoke)]);
+	else
+		seed_buf_printf(b, "perform xz.fund_transition(p, 'review', "
+		    "null, '{\"decision\": \"passed\"}'::jsonb);\n");
+	if (p->state == FS_PASSED || p->state == FS_RECTIFY ||
+	    p->state == FS_REVOKED)
+		return;
+
+	fund_as(ctx, "township", t->code, "", t->officer);
+	seed_buf_printf(b, "perform xz.fund_transition(p, 'start', null, "
+	    "'{}'::jsonb);\n");
+
+	/*
+	 * A 30% advance a few days after the start; village-run works
+	 * then pay the labour cooperative for its craftsmen's days.
+	 */
+	part = fund_round(p->budget * 3 / 10, 100);
+	if (p->state == FS_PROGRESS) {
+		fund_pay(ctx, p, part, start + 5, ctx->nrev == 0 ? 2 : 0);
+		if (p->village_run && t->coop_id != NULL)
+			fund_pay(ctx, p, fund_round(p->budget *
+			    seed_rng_range(&ctx->rng, 15, 30) / 100, 100),
+			    start / 3, 1);
+		return;
+	}
+
+	/*
+	 * Accepted at 92-100% of the budget: the advance, then the rest
+	 * after acceptance, less a 3% retention until closing.
+	 */
+	actual = fund_round(p->budget * seed_rng_range(&ctx->rng, 92, 100) /
+	    100, 100);
+	fund_pay(ctx, p, part, start + 5, 0);
+	paid = part;
+	part = actual - paid - (p->state == FS_COMPLETED ?
+	    fund_round(actual * 3 / 100, 100) : 0);
+	if (part > 0)
+		fund_pay(ctx, p, part, done + 2, 0);
+
+	coop_date(fund_day(ctx, done), dc, sizeof(dc));
+	pct = p->planned_pct + seed_rng_range(&ctx->rng, -10, 10);
+	if (p->village_run)
+		(void)snprintf(extra, sizeof(extra),
+		    ", \"actual_craftsmen_pct\": %d", pct);
+	else
+		extra[0] = '\0';
+	seed_buf_printf(b, "perform xz.fund_transition(p, 'complete', null, "
+	    "'{\"actual_cost_fen\": %lld, \"completed_on\": \"%s\"%s}'"
+	    "::jsonb);\n", actual, dc, extra);
+	if (p->state == FS_CLOSED)
+		seed_buf_printf(b, "perform xz.fund_transition(p, 'close', "
+		    "null, '{}'::jsonb);\n");
+}
+
+/* Binds the claims of the next steps' actor. */
+static void
+fund_as(struct fund_ctx *ctx, const char *role, const char *township,
+    const char *village, const char *sub)
+{
+	seed_buf_printf(&ctx->sql, "perform"
+	    " set_config('app.role', '%s', true),"
+	    " set_config('app.county', '" XZ_SEED_DEMO_COUNTY "', true),"
+	    " set_config('app.township', '%s', true),"
+	    " set_config('app.village', '%s', true),"
+	    " set_config('app.sub', '%s', true);\n", role, township, village,
+	    sub);
+}
+
+/*
+ * One payment on day offset `day` (not before January 1 nor after
+ * today).  payee: 0 the contractor or the village collective, 1 the
+ * township's labour cooperative, 2 first to a wrong payee, reversed,
+ * then to the right one.
+ */
+static void
+fund_pay(struct fund_ctx *ctx, const struct fund_proj *p, long long amount,
+    int day, int payee)
+{
+	struct seed_buf		*b = &ctx->sql;
+	const struct fund_town	*t = &ctx->t[p->town];
+	char			on[16], name[160], coop[96];
+	const char		*kind;
+
+	if (day > 0)
+		day = 0;
+	coop_date(fund_day(ctx, day), on, sizeof(on));
+	coop[0] = '\0';
+	if (payee == 1 && t->coop_id != NULL) {
+		kind = "cooperative";
+		(void)snprintf(name, sizeof(name), "%s", t->coop_name);
+		(void)snprintf(coop, sizeof(coop), ", \"cooperative_id\": "
+		    "\"%s\"", t->coop_id);
+	} else if (p->village_run) {
+		kind = "village_collective";
+		(void)snprintf(name, sizeof(name), "%s股份经济合作社",
+		    t->v[p->village].name);
+	} else {
+		kind = "contractor";
+		(void)snprintf(name, sizeof(name), "%s", p->contractor);
+	}
+
+	if (payee == 2) {
+		seed_buf_printf(b, "select (r.body ->> 'id')::uuid into d "
+		    "from xz.fund_disburse(p, 'seed-demo-pay-%d', "
+		    "'{\"amount_fen\": %lld, \"payee_kind\": \"%s\", "
+		    "\"payee_name\": \"%s\", "
+		    "\"voucher_no\": \"记%d-%05d\", \"paid_on\": \"%s\"}'"
+		    "::jsonb) r;\n", ctx->key, amount, kind,
+		    "青溪县宏达建筑工程有限公司", ctx->year, ctx->key, on);
+		ctx->key++;
+		seed_buf_printf(b, "perform xz.fund_reverse(d, "
+		    "'seed-demo-pay-%d', '收款单位填写错误，冲正后重新支付');\n",
+		    ctx->key++);
+		ctx->npay++;
+		ctx->nrev++;
+	}
+	seed_buf_printf(b, "perform xz.fund_disburse(p, 'seed-demo-pay-%d', "
+	    "'{\"amount_fen\": %lld, \"payee_kind\": \"%s\", \"payee_name\": "
+	    "\"%s\"%s, \"voucher_no\": \"记%d-%05d\", \"paid_on\": \"%s\"}'"
+	    "::jsonb);\n", ctx->key, amount, kind, name, coop, ctx->year,
+	    ctx->key, on);
+	ctx->key++;
+	ctx->npay++;
+}
+
+/* Today plus offset, but not before January 1 of the fiscal year. */
+static int
+fund_day(const struct fund_ctx *ctx, int offset)
+{
+	return (ctx->today + offset < ctx->jan1 ? ctx->jan1 :
+	    ctx->today + offset);
+}
+
+/* v rounded to a multiple of step (half up). */
+static long long
+fund_round(long long v, long long step)
+{
+	return ((v + step / 2) / step * step);
+}
+
+/*
+ * Funds of the benchmark counties (--scale prefecture and province; the
+ * demo county has its own, above), in batches: a batch gives every
+ * township of every benchmark county an allocation from each of three
+ * new sources and four projects (52 a county), so the first batch makes
+ * 5,148 projects at province scale.  XZ_SEED_FUNDS_BATCHES (default 1,
+ * at most 100) asks for more; a later run adds the batches that are
+ * missing, which is how `make bench` grows the funds data tenfold.
+ *
+ * Decisions:
+ * - Set-based SQL through the same triggers the service's writes fire:
+ *   allocations and payments are inserted as business rows (their
+ *   triggers write the ledger), commitments and releases as ledger rows
+ *   (the ledger trigger moves the counters), transitions as updates of
+ *   the status under the claims of the role that makes them (the guard
+ *   trigger checks them and writes history, filings and audit rows).
+ *   So the ledger verifies, and the counters the county summary reads
+ *   are the ones the service keeps.
+ * - Each step is its own transaction: PostgreSQL re-checks every foreign
+ *   key of a row updated in the transaction that inserted it, which
+ *   doubles the cost of a batch done in one.  A run stopped midway
+ *   leaves its last batch with projects in earlier states; every
+ *   committed step keeps the ledger consistent.
+ * - Plan: state by a hash of township, batch and project (35% in
+ *   progress, 15% completed, 15% closed, 10% filed, 5% each passed,
+ *   submitted, draft, rectification and revoked); projects 0 and 2 are
+ *   village-run 雨污分流 works at 150-260 yuan a head for 60-100% of a
+ *   village, 1 and 3 contractor works of 10万-90万 yuan; one funding
+ *   line each; a 30% advance for projects in progress (whose remaining
+ *   commitments the benchmark pays from), 90% paid when completed, the
+ *   actual cost (95%) when closed.  Dates: this year (UTC+8), one in five
+ *   projects in progress overdue.
+ */
+
+#define FUND_BATCHES_MAX	100
+#define FUND_INT4OID		23
+#define FUND_TEXTARRAYOID	1009
+
+/*
+ * One statement under the claims of role and sub (none: no claims); a
+ * step with `with_next` shares its transaction with the next one.
+ * Parameters: $1 the batch (int), $2 the benchmark counties (text[]).
+ */
+struct fund_step {
+	const char	*role;
+	const char	*sub;
+	int		with_next;
+	const char	*sql;
+};
+
+static const struct fund_step fund_steps[] = {
+	{ NULL, NULL, 1,
+	    "create temp table sb_src as select c.code as county_code, k,"
+	    " gen_random_uuid() as id, (array[500000000, 200000000,"
+	    " 300000000])[k + 1]::bigint as base"
+	    " from counties c cross join generate_series(0, 2) k"
+	    " where c.code = any ($2::text[])" },
+	{ "county", "seed-bench-county", 1,
+	    "insert into fund_sources (id, county_code, name, category,"
+	    " fiscal_year, total_fen, document_no)"
+	    " select id, county_code, (array['涉农整合资金', '民生实事项目资金',"
+	    " '乡村振兴衔接资金'])[k + 1] || case when $1::int > 0 then"
+	    " '（第' || $1::int + 1 || '批）' else '' end,"
+	    " (array['integrated_agriculture', 'livelihood',"
+	    " 'rural_revitalisation'])[k + 1],"
+	    " extract(year from current_date),"
+	    " 13 * (base + 100000000),"
+	    " (array['财农', '财社', '财振'])[k + 1] || '〔' ||"
+	    " extract(year from current_date) || '〕' ||"
+	    " ($1::int * 3 + k + 1) || '号' from sb_src" },
+	{ "county", "seed-bench-county", 0,
+	    "insert into fund_allocations (county_code, township_code,"
+	    " source_id, amount_fen, purpose, document_no)"
+	    " select t.county_code, t.code, s.id, s.base + ((t.code::bigint +"
+	    " 7 * s.k + 13 * $1::int) % 10) * 10000000,"
+	    " extract(year from current_date) || '年' || t.name || '项目资金',"
+	    " '财分〔' || extract(year from current_date) || '〕' ||"
+	    " ($1::int * 3 + s.k + 1) || '号'"
+	    " from townships t join sb_src s"
+	    " on s.county_code = t.county_code" },
+	{ NULL, NULL, 1,
+	    "create temp table sb_p as with v as (select code, township_code,"
+	    " name, population, row_number() over (partition by"
+	    " township_code order by code) - 1 as i, count(*) over"
+	    " (partition by township_code) as n from villages"
+	    " where county_code = any ($2::text[])),"
+	    " tk as (select t.code, t.county_code, k, (t.code::bigint *"
+	    " 1103515245 + ($1::int * 4 + k) * 12345 + 7) % 2147483647 as r"
+	    " from townships t cross join generate_series(0, 3) k"
+	    " where t.county_code = any ($2::text[])),"
+	    " x as (select tk.*, v.code as village, v.name as vname,"
+	    " v.population, case when r % 100 < 35 then 'in_progress'"
+	    " when r % 100 < 50 then 'completed'"
+	    " when r % 100 < 65 then 'closed'"
+	    " when r % 100 < 70 then 'review_passed' when r % 100 < 80 then"
+	    " 'filed' when r % 100 < 85 then 'submitted' when r % 100 < 90"
+	    " then 'draft' when r % 100 < 95 then 'rectification_required'"
+	    " else 'revoked' end as state, k % 2 = 0 as vr,"
+	    " case k when 1 then 1 when 3 then 2 else 0 end as src"
+	    " from tk join v on v.township_code = tk.code and"
+	    " v.i = (tk.r / 7) % v.n)"
+	    " select gen_random_uuid() as id, x.*,"
+	    " case when vr then (population * (60 + r % 41) / 100)::int end"
+	    " as pop, case when vr then 15000 + (r / 11) % 12 * 1000 end"
+	    " as pc, case when vr then (40 + (r / 13) % 36)::int end as pct,"
+	    " case when vr then null else (1 + (r / 19) % 6)::int end as cat,"
+	    " case when vr then (population * (60 + r % 41) / 100)::bigint *"
+	    " (15000 + (r / 11) % 12 * 1000) else (100 + (r / 17) % 800) *"
+	    " 100000 end as budget from x" },
+	{ "township", "seed-bench-clerk", 0,
+	    "insert into fund_projects (id, county_code, township_code,"
+	    " village_code, title, category, delivery, contractor,"
+	    " population_served, per_capita_fen, planned_craftsmen_pct,"
+	    " budget_fen, planned_start, planned_end)"
+	    " select id, county_code, code, village, vname || case when vr"
+	    " then '雨污分流工程' else (array['通村公路提升改造工程',"
+	    " '农村饮用水达标提标工程', '公厕改造提升项目', '人居环境整治项目',"
+	    " '茶叶加工厂房建设项目', '文化礼堂修缮工程'])[cat] end,"
+	    " case when vr then 'rain_sewage_separation' else"
+	    " (array['village_road', 'drinking_water', 'toilet_renovation',"
+	    " 'sanitation', 'industry', 'other'])[cat] end,"
+	    " case when vr then 'village_run' else 'contractor' end,"
+	    " case when vr then null else (array['青溪交通建设工程有限公司',"
+	    " '溪源水务工程有限公司', '宏达建筑工程有限公司',"
+	    " '绿洲环境工程有限公司'])[(1 + r % 4)::int] end, pop, pc, pct,"
+	    " budget, greatest(current_date - 60 - (r % 30)::int,"
+	    " date_trunc('year', current_date)::date),"
+	    " case when state = 'in_progress' and r % 5 = 0 then"
+	    " greatest(current_date - 5, date_trunc('year',"
+	    " current_date)::date) else current_date + 60 + (r % 90)::int end"
+	    " from sb_p" },
+	{ "township", "seed-bench-officer", 0,
+	    "insert into fund_ledger (kind, county_code, township_code,"
+	    " source_id, allocation_id, project_id, amount_fen)"
+	    " select 'commitment', p.county_code, p.code, a.source_id, a.id,"
+	    " p.id, p.budget from sb_p p join sb_src s on s.county_code ="
+	    " p.county_code and s.k = p.src join fund_allocations a on"
+	    " a.source_id = s.id and a.township_code = p.code" },
+	{ "township", "seed-bench-clerk", 0,
+	    "update fund_projects set status = 'submitted' where id in"
+	    " (select id from sb_p where state <> 'draft')" },
+	/* The township approves up to the default limit, the county above. */
+	{ "township", "seed-bench-officer", 1,
+	    "update fund_projects set status = 'filed' where id in"
+	    " (select id from sb_p where state not in ('draft', 'submitted')"
+	    " and budget <= 40000000)" },
+	{ "county", "seed-bench-county", 0,
+	    "update fund_projects set status = 'filed' where id in"
+	    " (select id from sb_p where state not in ('draft', 'submitted')"
+	    " and budget > 40000000)" },
+	{ "county", "seed-bench-county", 1,
+	    "update fund_projects set status = case when s.state in"
+	    " ('rectification_required', 'revoked') then s.state else"
+	    " 'review_passed' end, status_reason = case s.state"
+	    " when 'rectification_required' then '请补充施工图预算审核报告'"
+	    " when 'revoked' then '项目与已批复项目重复，予以撤销' end"
+	    " from sb_p s where s.id = fund_projects.id and s.state not in"
+	    " ('draft', 'submitted', 'filed')" },
+	{ "county", "seed-bench-county", 0,
+	    "select count(xz.fund_release_all(p, '项目与已批复项目重复，予以撤销'))"
+	    " from fund_projects p where p.id in (select id from sb_p"
+	    " where state = 'revoked')" },
+	{ "township", "seed-bench-officer", 0,
+	    "update fund_projects set status = 'in_progress' where id in"
+	    " (select id from sb_p where state in ('in_progress',"
+	    " 'completed', 'closed'))" },
+	{ "township", "seed-bench-officer", 0,
+	    "insert into fund_disbursements (project_id, county_code,"
+	    " township_code, village_code, amount_fen, payee_kind,"
+	    " payee_name, voucher_no, paid_on, idempotency_key,"
+	    " request_hash) select id, county_code, code, village,"
+	    " budget * 3 / 10, case when vr then 'village_collective' else"
+	    " 'contractor' end, case when vr then vname || '股份经济合作社'"
+	    " else '工程承包单位' end, '记' || $1::int || '-' || k || '-1',"
+	    " greatest(current_date - 30, date_trunc('year',"
+	    " current_date)::date), id || '-1', 'seed-bench' from sb_p"
+	    " where state in ('in_progress', 'completed', 'closed')" },
+	{ "township", "seed-bench-officer", 0,
+	    "insert into fund_disbursements (project_id, county_code,"
+	    " township_code, village_code, amount_fen, payee_kind,"
+	    " payee_name, voucher_no, paid_on, idempotency_key,"
+	    " request_hash) select id, county_code, code, village,"
+	    " budget * 6 / 10, case when vr then 'village_collective' else"
+	    " 'contractor' end, case when vr then vname || '股份经济合作社'"
+	    " else '工程承包单位' end, '记' || $1::int || '-' || k || '-2',"
+	    " greatest(current_date - 10, date_trunc('year',"
+	    " current_date)::date), id || '-2', 'seed-bench' from sb_p"
+	    " where state in ('completed', 'closed')" },
+	{ "township", "seed-bench-officer", 0,
+	    "update fund_projects set status = 'completed', actual_cost_fen ="
+	    " s.budget * 95 / 100, actual_craftsmen_pct = case when s.vr then"
+	    " least(s.pct + (s.r % 21)::int - 10, 100) end,"
+	    " completed_on = greatest(current_date - 5, date_trunc('year',"
+	    " current_date)::date) from sb_p s where s.id = fund_projects.id"
+	    " and s.state in ('completed', 'closed')" },
+	{ "township", "seed-bench-officer", 1,
+	    "insert into fund_disbursements (project_id, county_code,"
+	    " township_code, village_code, amount_fen, payee_kind,"
+	    " payee_name, voucher_no, paid_on, idempotency_key,"
+	    " request_hash) select id, county_code, code, village,"
+	    " budget * 95 / 100 - budget * 3 / 10 - budget * 6 / 10,"
+	    " case when vr then 'village_collective' else 'contractor' end,"
+	    " case when vr then vname || '股份经济合作社' else '工程承包单位'"
+	    " end, '记' || $1::int || '-' || k || '-3',"
+	    " greatest(current_date - 3, date_trunc('year',"
+	    " current_date)::date), id || '-3', 'seed-bench' from sb_p"
+	    " where state = 'closed' and"
+	    " budget * 95 / 100 > budget * 3 / 10 + budget * 6 / 10" },
+	{ "township", "seed-bench-officer", 1,
+	    "update fund_projects set status = 'closed' where id in"
+	    " (select id from sb_p where state = 'closed')" },
+	{ "township", "seed-bench-officer", 0,
+	    "select count(xz.fund_release_all(p, '竣工结余释放'))"
+	    " from fund_projects p where p.id in (select id from sb_p"
+	    " where state = 'closed')" },
+	{ NULL, NULL, 1, "drop table sb_p" },
+	{ NULL, NULL, 0, "drop table sb_src" },
+};
+
+static int	fund_scale_step(PGconn *, const struct fund_step *,
+		    const char *const *);
+
+/*
+ * The benchmark counties are the ones xz_seed_demo made for this scale
+ * (seed_generate: prefecture prefix, then 21..29), never the demo county
+ * nor a county made by hand.
+ */
+static int
+fund_scale(PGconn *conn, int ncounties)
+{
+	const char	*params[2], *env;
+	char		counties[1024], batch[16];
+	char		*end;
+	PGresult	*res;
+	size_t		len;
+	long		want;
+	int		i, have, b, rc;
+
+	if (ncounties < 2)
+		return (0);
+	want = 1;
+	if ((env = getenv("XZ_SEED_FUNDS_BATCHES")) != NULL && *env != '\0') {
+		want = strtol(env, &end, 10);
+		if (*end != '\0' || want < 1 || want > FUND_BATCHES_MAX) {
+			fprintf(stderr, "seed: XZ_SEED_FUNDS_BATCHES must be "
+			    "1 to %d\n", FUND_BATCHES_MAX);
+			return (-1);
+		}
+	}
+
+	len = 0;
+	counties[len++] = '{';
+	for (i = 0; i < ncounties - 1; i++) {
+		if ((size_t)(i / SEED_COUNTIES_PER_PREF) >=
+		    SEED_NITEMS(seed_prefectures) ||
+		    len + 8 >= sizeof(counties))
+			return (-1);
+		len += (size_t)snprintf(counties + len, sizeof(counties) - len,
+		    "%s%s%02d", i > 0 ? "," : "",
+		    seed_prefectures[i / SEED_COUNTIES_PER_PREF],
+		    21 + i % SEED_COUNTIES_PER_PREF);
+	}
+	counties[len++] = '}';
+	counties[len] = '\0';
+
+	/* Batches already there: three sources each in every county. */
+	params[0] = counties;
+	res = PQexecParams(conn, "select count(*) / 3 from fund_sources"
+	    " where county_code = ($1::text[])[1]", 1, NULL, params, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		seed_pgerror("benchmark funds check",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return (-1);
+	}
+	have = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (have >= want) {
+		fprintf(stderr, "seed: benchmark funds: %d batch%s already "
+		    "there, nothing to do\n", have, have == 1 ? "" : "es");
+		return (0);
+	}
+
+	rc = 0;
+	for (b = have; b < want && rc == 0; b++) {
+		(void)snprintf(batch, sizeof(batch), "%d", b);
+		params[0] = batch;
+		params[1] = counties;
+		for (i = 0; i < (int)SEED_NITEMS(fund_steps) && rc == 0; i++)
+			rc = fund_scale_step(conn, &fund_steps[i], params);
+		if (rc == 0)
+			fprintf(stderr, "seed: benchmark funds: batch %d of "
+			    "%ld (%d counties)\n", b + 1, want,
+			    ncounties - 1);
+	}
+	if (PQtransactionStatus(conn) == PQTRANS_INTRANS ||
+	    PQtransactionStatus(conn) == PQTRANS_INERROR)
+		(void)seed_exec(conn, "rollback");
+	/* Temporary tables of a failed batch go with the session anyway. */
+	return (rc);
+}
+
+static int
+fund_scale_step(PGconn *conn, const struct fund_step *st,
+    const char *const *params)
+{
+	static const Oid	types[2] = { FUND_INT4OID, FUND_TEXTARRAYOID };
+	PGresult		*res;
+	char			claims[256];
+	int			rc;
+
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE &&
+	    seed_exec(conn, "begin") == -1)
+		return (-1);
+	(void)snprintf(claims, sizeof(claims), "select"
+	    " set_config('app.request_id', 'seed-demo', true),"
+	    " set_config('app.role', '%s', true),"
+	    " set_config('app.sub', '%s', true)",
+	    st->role != NULL ? st->role : "",
+	    st->sub != NULL ? st->sub : "");
+	if (seed_exec(conn, claims) == -1)
+		return (-1);
+	res = PQexecParams(conn, st->sql, 2, types, params, NULL, NULL, 0);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+	if (rc == -1)
+		seed_pgerror("benchmark funds", PQresultErrorMessage(res));
+	PQclear(res);
+	if (rc == 0 && !st->with_next)
+		rc = seed_exec(conn, "commit");
+	return (rc);
 }
