@@ -7,8 +7,25 @@
 # needs a rate well above 6,400 req/s with a tight tail; pgbench's own
 # p99 and average latency at 64 clients are printed for comparison.
 #
+# Funds (issue 5), on the same cluster in the same run:
+# - POST /api/v1/fund-projects/{id}/disbursements (a payment, its ledger
+#   entries and its audit row) under wrk at 64 connections
+#   (tests/bench/disburse.lua): every request a first payment with its own
+#   Idempotency-Key and voucher_no, spread over 500 in_progress projects
+#   of the benchmark counties, each with a token of its own township; then
+#   pgbench -N at 64 clients.  Target: disbursements >= 40% of pgbench -N.
+#   Afterwards the ledger of every county paid into must still verify.
+# - GET /api/v1/funds/county-summary as the county users of every county
+#   (tests/bench/summary.lua) at BENCH_SUMMARY_CONNECTIONS (default 4: a
+#   county dashboard, not a crowd), on the --scale data, then again after
+#   `XZ_SEED_FUNDS_BATCHES=10 xiangzhi-admin seed-demo` has grown every
+#   benchmark county's funds data tenfold.  Targets: p99 < 50 ms, and the
+#   p99 after growth < 2x the p99 before.
+#
 # Environment: BENCH_SECONDS (default 10), BENCH_SCALE (default province),
-# BENCH_CONNECTIONS (default 64).  Not a test: it prints figures.
+# BENCH_CONNECTIONS (default 64), BENCH_TOKEN_CONNECTIONS (default 4),
+# BENCH_SUMMARY_CONNECTIONS (default 4), BENCH_FUNDS_GROWTH (default 10).
+# Not a test: it prints figures.
 # First, build/bench-verify (tests/bench/verify.c): µs per token verified.
 
 set -eu
@@ -148,6 +165,186 @@ tok_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-token.txt")")
 tok_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-token.txt")
 ratio=$(awk -v a="$api_rps" -v b="$pg_tps" 'BEGIN { printf "%.2f", a / b }')
 
+# ---------------------------------------------------------------------
+# Funds (issue 5).
+
+# p99 in ms of pgbench's per-transaction logs PREFIX* (3rd column: µs).
+pg_log_p99()
+{
+	cat "$1"* | awk '{ print $3 }' | sort -n |
+	    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1;
+	    printf "%.2f", v[i] / 1000 }'
+}
+
+# mint ROLE CODE: a development token (ES256, as the service signs).
+mint()
+{
+	XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
+	    "$root/build/xiangzhi-admin" token mint --role "$1" \
+	    "--$1" "$2" --sub "bench-$1-$2" --ttl 3600
+}
+
+# Payments of BENCH_DISBURSE_FEN (default 10 yuan) into projects that
+# have committed money left for 2,000 of them at least.
+amount=${BENCH_DISBURSE_FEN:-1000}
+today=$(TZ=Asia/Shanghai date +%F)
+items="$work/disburse.items"
+mkdir -p "$work/tok"
+psql_owner "select p.id, case p.delivery when 'village_run'
+	then 'village_collective' else 'contractor' end, p.township_code
+    from fund_projects p
+    where p.status = 'in_progress' and p.county_code <> '330599'
+	and p.committed_fen - p.disbursed_fen >= 2000 * $amount
+    order by random() limit 500" |
+while IFS='|' read -r id payee twp; do
+	[ -s "$work/tok/$twp" ] || mint township "$twp" >"$work/tok/$twp"
+	printf '%s\t%s\t%s\n' "$id" "$payee" "$(cat "$work/tok/$twp")"
+done >"$items"
+nitems=$(wc -l <"$items")
+ntwp=$(ls "$work/tok" | wc -l)
+[ "$nitems" -gt 0 ] || {
+	echo "no in_progress project with money left to pay from"
+	exit 1
+}
+
+# Sanity: a first payment is a 201, its replay the same 201, replayed.
+set -- $(head -1 "$items")
+body="{\"amount_fen\":$amount,\"payee_kind\":\"$2\",\"payee_name\":\"压测收款方\",\"voucher_no\":\"BENCH-sanity-$$\",\"paid_on\":\"$today\"}"
+for try in first replay; do
+	curl -s -D "$work/sanity.$try.h" -o "$work/sanity.$try.b" \
+	    -X POST -H "Authorization: Bearer $3" \
+	    -H "Content-Type: application/json" \
+	    -H "Idempotency-Key: bench-sanity-$$" -d "$body" \
+	    "http://127.0.0.1:$svc_port/api/v1/fund-projects/$1/disbursements"
+done
+if ! head -1 "$work/sanity.first.h" | grep -q " 201" ||
+    ! head -1 "$work/sanity.replay.h" | grep -q " 201" ||
+    ! grep -qi '^idempotent-replayed: true' "$work/sanity.replay.h" ||
+    ! cmp -s "$work/sanity.first.b" "$work/sanity.replay.b"; then
+	echo "sanity check failed: POST .../disbursements:"
+	cat "$work/sanity.first.h" "$work/sanity.first.b"
+	echo
+	cat "$work/sanity.replay.h" "$work/sanity.replay.b"
+	exit 1
+fi
+
+echo "== wrk: POST /api/v1/fund-projects/{id}/disbursements, $conns connections, ${secs}s"
+echo "   $nitems in_progress projects in $ntwp townships, $amount fen each"
+wrk -t2 -c"$conns" -d2s -s tests/bench/disburse.lua \
+    "http://127.0.0.1:$svc_port" -- "$items" "w$$" "$today" "$amount" \
+    >/dev/null
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/disburse.lua \
+    "http://127.0.0.1:$svc_port" -- "$items" "m$$" "$today" "$amount" \
+    >"$work/wrk-pay.txt"
+cat "$work/wrk-pay.txt"
+pay_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-pay.txt")
+pay_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-pay.txt")")
+pay_n=$(awk '/requests in/ { print $1 }' "$work/wrk-pay.txt")
+pay_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-pay.txt")
+# Every answered 201 is a payment in the database (in-flight requests at
+# the end may add a few that wrk did not count).
+pay_rows=$(psql_owner "select count(*) from fund_disbursements
+    where voucher_no like 'BENCH-m$$-%'")
+echo "   payments written by this run: $pay_rows" \
+    "(wrk counted $pay_n answers, ${pay_non2xx:-0} not 2xx)"
+
+# The ledger of every county paid into (and of the demo county, whose
+# seed-demo check is skipped at this scale) still agrees with the
+# balances.
+verify_bad=0
+paid=$( (ls "$work/tok" | cut -c1-6; echo 330599) | sort -u)
+for c in $paid; do
+	v=$(curl -s -H "Authorization: Bearer $(mint county "$c")" \
+	    "http://127.0.0.1:$svc_port/api/v1/funds/ledger/verify")
+	if ! echo "$v" | grep -Eq '"ok": ?true'; then
+		echo "   ledger verify of county $c: $v" | cut -c1-300
+		verify_bad=$((verify_bad + 1))
+	fi
+done
+nverified=$(echo "$paid" | wc -l)
+echo "   ledger verify after the run: $((nverified - verify_bad)) of" \
+    "$nverified counties ok"
+
+echo "== pgbench -N: $conns clients, ${secs}s (same cluster)"
+PGPASSWORD=$superpw pgbench -N -c "$conns" -j 2 -T "$secs" -h 127.0.0.1 \
+    -p "$pg_port" -U xz_super -l --log-prefix="$work/pgnlog" pgbench \
+    >"$work/pgbench-n.txt" 2>&1
+grep -E "tps|latency" "$work/pgbench-n.txt"
+pgn_tps=$(awk '/^tps = / { print $3; exit }' "$work/pgbench-n.txt")
+pgn_lat=$(awk '/^latency average = / { print $4; exit }' \
+    "$work/pgbench-n.txt")
+pgn_p99=$(pg_log_p99 "$work/pgnlog")
+pay_ratio=$(awk -v a="$pay_rps" -v b="$pgn_tps" \
+    'BEGIN { printf "%.2f", a / b }')
+
+# County summaries: the county users of every county of the data set.
+sconns=${BENCH_SUMMARY_CONNECTIONS:-4}
+growth=${BENCH_FUNDS_GROWTH:-10}
+stoks="$work/summary.tokens"
+for c in $(psql_owner "select code from counties order by code"); do
+	mint county "$c"
+done >"$stoks"
+status=$(curl -s -o "$work/summary.json" -w '%{http_code}' \
+    -H "Authorization: Bearer $(head -1 "$stoks")" \
+    "http://127.0.0.1:$svc_port/api/v1/funds/county-summary")
+[ "$status" = 200 ] || {
+	echo "sanity check failed: GET /api/v1/funds/county-summary -> $status"
+	cat "$work/summary.json"
+	exit 1
+}
+
+funds_size()
+{
+	psql_owner "select (select count(*) from fund_projects) || ' projects, '
+	    || (select count(*) from fund_disbursements) || ' disbursements, '
+	    || (select count(*) from fund_ledger) || ' ledger entries'"
+}
+
+# summary_run TAG: prints the wrk output, leaves $work/wrk-sum.TAG.txt.
+summary_run()
+{
+	echo "== wrk: GET /api/v1/funds/county-summary, $sconns connections, ${secs}s ($1)"
+	wrk -t2 -c"$sconns" -d2s -s tests/bench/summary.lua \
+	    "http://127.0.0.1:$svc_port" -- "$stoks" >/dev/null
+	wrk -t2 -c"$sconns" -d"${secs}s" --latency \
+	    -s tests/bench/summary.lua "http://127.0.0.1:$svc_port" -- \
+	    "$stoks" >"$work/wrk-sum.$1.txt"
+	cat "$work/wrk-sum.$1.txt"
+}
+
+size1=$(funds_size)
+echo "   funds data: $size1"
+summary_run 1x
+sum1_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-sum.1x.txt")
+sum1_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-sum.1x.txt")")
+sum1_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-sum.1x.txt")
+
+echo "== growing the funds data ${growth}x (XZ_SEED_FUNDS_BATCHES=$growth seed-demo --scale $scale)"
+t0=$(date +%s)
+XZ_SEED_FUNDS_BATCHES=$growth "$ADMIN" seed-demo --scale "$scale" \
+    >"$work/grow.log" 2>&1 || {
+	cat "$work/grow.log"
+	exit 1
+}
+psql_owner "analyze fund_sources, fund_allocations, fund_projects,
+    fund_project_lines, fund_disbursements, fund_ledger, fund_stats,
+    fund_project_history, fund_filings"
+grow_secs=$(( $(date +%s) - t0 ))
+sizeN=$(funds_size)
+echo "   funds data: $sizeN (${grow_secs} s)"
+summary_run "${growth}x"
+sumN_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-sum.${growth}x.txt")
+sumN_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' \
+    "$work/wrk-sum.${growth}x.txt")")
+sumN_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-sum.${growth}x.txt")
+sum_growth=$(awk -v a="$sumN_p99" -v b="$sum1_p99" \
+    'BEGIN { printf "%.2f", a / b }')
+
+met()
+{
+	awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"
+}
+
 echo
 echo "== result ($(nproc) cores, $villages villages, $conns connections, ${secs}s each)"
 printf "   API   GET /api/v1/villages/{code}: %10.0f req/s   p99 %s ms\n" \
@@ -157,12 +354,41 @@ printf "   pgbench -S (same cluster):          %10.0f tps   p99 %s ms (average %
 printf "   ratio API / pgbench -S: %s   (target >= 0.50)\n" "$ratio"
 printf "   token endpoint (password grant, %s conns): %.1f req/s   p99 %s ms\n" \
     "$tconns" "$tok_rps" "$tok_p99_ms"
-printf "   p99 target < 10 ms: %s\n" \
-    "$(awk -v p="$p99_ms" 'BEGIN { print (p < 10) ? "met" : "NOT met" }')"
-printf "   ratio target: %s\n" \
-    "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }')"
+printf "   p99 target < 10 ms: %s\n" "$(met "$p99_ms < 10")"
+printf "   ratio target: %s\n" "$(met "$ratio >= 0.5")"
+echo
+printf "   API   POST .../disbursements:       %10.0f req/s   p99 %s ms\n" \
+    "$pay_rps" "$pay_p99_ms"
+printf "   pgbench -N (same cluster):          %10.0f tps   p99 %s ms (average %s ms)\n" \
+    "$pgn_tps" "$pgn_p99" "$pgn_lat"
+printf "   ratio disbursements / pgbench -N: %s   (target >= 0.40): %s\n" \
+    "$pay_ratio" "$(met "$pay_ratio >= 0.4")"
+printf "   county summary (%s conns), %s:\n" "$sconns" "$size1"
+printf "                                       %10.0f req/s   p99 %s ms\n" \
+    "$sum1_rps" "$sum1_p99"
+printf "   after %sx growth (seeded in %s s), %s:\n" "$growth" \
+    "$grow_secs" "$sizeN"
+printf "                                       %10.0f req/s   p99 %s ms\n" \
+    "$sumN_rps" "$sumN_p99"
+printf "   county summary p99 target < 50 ms: %s (before), %s (after)\n" \
+    "$(met "$sum1_p99 < 50")" "$(met "$sumN_p99 < 50")"
+printf "   p99 growth with %sx data: %s   (target < 2): %s\n" "$growth" \
+    "$sum_growth" "$(met "$sum_growth < 2")"
+bad=0
 if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ]; then
 	echo "   WARNING: ${non2xx:-0} GET and ${tok_non2xx:-0} token" \
 	    "responses were not 2xx"
-	exit 1
+	bad=1
 fi
+if [ -n "$pay_non2xx" ] || [ -n "$sum1_non2xx" ] || [ -n "$sumN_non2xx" ]
+then
+	echo "   WARNING: ${pay_non2xx:-0} disbursement and" \
+	    "$((${sum1_non2xx:-0} + ${sumN_non2xx:-0})) county summary" \
+	    "responses were not 2xx"
+	bad=1
+fi
+if [ "$verify_bad" -ne 0 ]; then
+	echo "   WARNING: the ledger of $verify_bad counties did not verify"
+	bad=1
+fi
+exit $bad
