@@ -390,8 +390,6 @@ static const char *const	list_filters[] = { "kind", "status", "village",
 	"township", "q", NULL };
 static const char *const	member_filters[] = { "active", NULL };
 
-static int	uuid_cursor_valid(const char *);
-static void	today_cst(char *, size_t);
 static int	body_date_check(struct xz_ctx *, const char *,
 		    struct xz_errors *);
 static int	villages_parse(json_t *, const char *, char *, size_t,
@@ -441,7 +439,7 @@ xz_coops_list(struct xz_ctx *ctx)
 
 	memset(vals, 0, sizeof(vals));
 	/* On errors, go on: every bad filter is named at once. */
-	(void)xz_paging_parse_filters(ctx, uuid_cursor_valid, list_filters,
+	(void)xz_paging_parse_filters(ctx, xz_uuid_valid, list_filters,
 	    vals, &errs);
 	kind = vals[0][0] != '\0' ? vals[0] : NULL;
 	status = vals[1][0] != '\0' ? vals[1] : NULL;
@@ -701,7 +699,7 @@ xz_members_list(struct xz_ctx *ctx)
 
 	memset(vals, 0, sizeof(vals));
 	id = xz_path_uuid(ctx, 0, "id", &errs);
-	(void)xz_paging_parse_filters(ctx, uuid_cursor_valid, member_filters,
+	(void)xz_paging_parse_filters(ctx, xz_uuid_valid, member_filters,
 	    vals, &errs);
 	active = NULL;
 	if (vals[0][0] != '\0') {
@@ -962,24 +960,6 @@ xz_member_patch_done(struct xz_ctx *ctx)
 	    "the resource changed since you read it; GET it again", NULL));
 }
 
-static int
-uuid_cursor_valid(const char *s)
-{
-	return (xz_uuid_valid(s));
-}
-
-/* Today in China Standard Time (UTC+8, the session's Asia/Shanghai). */
-static void
-today_cst(char *buf, size_t len)
-{
-	struct tm	tm;
-	time_t		now;
-
-	now = time(NULL) + 8 * 3600;
-	(void)gmtime_r(&now, &tm);
-	(void)strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
 /*
  * A date member already checked for its form (XZ_FT_DATE): from
  * 1949-01-01 (the schema's lower bound for cooperatives) to today.
@@ -993,7 +973,7 @@ body_date_check(struct xz_ctx *ctx, const char *name,
 
 	if ((s = xz_body_str(ctx, name)) == NULL || !xz_date_valid(s))
 		return (0);
-	today_cst(today, sizeof(today));
+	xz_today(today, sizeof(today));
 	(void)snprintf(ptr, sizeof(ptr), "/%s", name);
 	if (strcmp(s, "1949-01-01") < 0 || strcmp(s, today) > 0) {
 		xz_errors_add(errs, 0, ptr, "out_of_range",

@@ -508,7 +508,6 @@ static const char *const	labour_filters[] = { "from", "to", "skill",
 static const char *const	report_filters[] = { "from", "to", "township",
 	NULL };
 
-static int		uuid_cursor_valid(const char *);
 static int		no_cursor_valid(const char *);
 static int		deal_list(struct xz_ctx *, const struct xz_stmt *,
 			    const char *const *, const char *const *);
@@ -863,12 +862,6 @@ xz_coops_report_done(struct xz_ctx *ctx)
 /* Shared steps. */
 
 static int
-uuid_cursor_valid(const char *s)
-{
-	return (xz_uuid_valid(s));
-}
-
-static int
 no_cursor_valid(const char *s)
 {
 	(void)s;
@@ -890,7 +883,7 @@ deal_list(struct xz_ctx *ctx, const struct xz_stmt *st,
 	size_t			n;
 
 	memset(vals, 0, sizeof(vals));
-	if (xz_paging_parse_filters(ctx, uuid_cursor_valid, names, vals,
+	if (xz_paging_parse_filters(ctx, xz_uuid_valid, names, vals,
 	    &errs) != 0)
 		return (xz_bad(ctx, &errs));
 	from = to = NULL;
@@ -996,7 +989,7 @@ deal_availability(struct xz_ctx *ctx, const struct xz_stmt *st,
 	long			chars;
 
 	memset(vals, 0, sizeof(vals));
-	if (xz_paging_parse_filters(ctx, uuid_cursor_valid, names, vals,
+	if (xz_paging_parse_filters(ctx, xz_uuid_valid, names, vals,
 	    &errs) != 0)
 		return (xz_bad(ctx, &errs));
 	if (vals[0][0] == '\0')

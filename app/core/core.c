@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xiangzhi/core.h"
 
@@ -606,4 +607,60 @@ xz_days_from_civil(int y, int m, int d)
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return (era * 146097 + doe - 719468);
+}
+
+void
+xz_today(char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		now;
+
+	now = time(NULL) + 8 * 3600;
+	(void)gmtime_r(&now, &tm);
+	(void)strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+/* 1 when s is only white space: ASCII, U+00A0 or U+3000. */
+static int
+core_blank(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+			p++;
+		else if (p[0] == 0xc2 && p[1] == 0xa0)
+			p += 2;
+		else if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+			p += 3;
+		else
+			return (0);
+	}
+	return (1);
+}
+
+void
+xz_blank_check(json_t *obj, const struct xz_field *fields, size_t nfields,
+    struct xz_errors *errs)
+{
+	const char	*s;
+	char		ptr[96];
+	size_t		i;
+	int		j, seen;
+
+	for (i = 0; i < nfields; i++) {
+		if (fields[i].type != XZ_FT_STRING ||
+		    (s = json_string_value(json_object_get(obj,
+		    fields[i].name))) == NULL || *s == '\0' || !core_blank(s))
+			continue;
+		(void)snprintf(ptr, sizeof(ptr), "/%s", fields[i].name);
+		for (seen = 0, j = 0; j < errs->count; j++) {
+			if (!errs->list[j].is_param &&
+			    strcmp(errs->list[j].where, ptr) == 0)
+				seen = 1;
+		}
+		if (!seen)
+			xz_errors_add(errs, 0, ptr, "blank",
+			    "%s must not be blank", fields[i].name);
+	}
 }

@@ -257,19 +257,14 @@ static const struct param	summary_params[] = {
 
 #define PARAMS_MAX	4
 
-static int	uuid_cursor_valid(const char *);
 static int	ledger_cursor_valid(const char *);
 static int	params_parse(struct xz_ctx *, int (*)(const char *),
 		    const struct param *, size_t, char (*)[XZ_FILTER_MAX],
 		    struct xz_errors *);
 static int	period_params(char (*)[XZ_FILTER_MAX], int, char *, char *,
 		    struct xz_errors *);
-static void	blank_check(struct xz_ctx *, const struct xz_field *, size_t,
-		    const struct xz_errors *, struct xz_errors *);
-static int	is_blank(const char *);
 static int	has_error(const struct xz_errors *, int, const char *);
 static int	query_has(struct xz_ctx *, const char *);
-static void	today_cst(char *, size_t);
 static int	list_run(struct xz_ctx *, const struct xz_stmt *,
 		    const struct param *, size_t);
 static int	patched_done(struct xz_ctx *, const char *);
@@ -389,7 +384,7 @@ xz_fund_sources_create(struct xz_ctx *ctx)
 
 	(void)xz_validate(ctx->body, source_fields, nitems(source_fields),
 	    &errs);
-	blank_check(ctx, source_fields, nitems(source_fields), &errs, &errs);
+	xz_blank_check(ctx->body, source_fields, nitems(source_fields), &errs);
 	if (errs.count > 0)
 		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &source_insert,
@@ -434,8 +429,8 @@ xz_fund_source_patch(struct xz_ctx *ctx)
 		return (r);
 	(void)xz_validate(ctx->body, source_patch_fields,
 	    nitems(source_patch_fields), &errs);
-	blank_check(ctx, source_patch_fields, nitems(source_patch_fields),
-	    &errs, &errs);
+	xz_blank_check(ctx->body, source_patch_fields,
+	    nitems(source_patch_fields), &errs);
 	if (json_object_size(ctx->body) == 0)
 		xz_errors_add(&errs, 0, "", "empty", "nothing to change");
 	if (errs.count > 0 || id == NULL)
@@ -497,7 +492,7 @@ xz_fund_allocations_create(struct xz_ctx *ctx)
 
 	(void)xz_validate(ctx->body, alloc_fields, nitems(alloc_fields),
 	    &errs);
-	blank_check(ctx, alloc_fields, nitems(alloc_fields), &errs, &errs);
+	xz_blank_check(ctx->body, alloc_fields, nitems(alloc_fields), &errs);
 	if (errs.count > 0)
 		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &alloc_insert,
@@ -538,7 +533,7 @@ xz_fund_allocation_withdraw(struct xz_ctx *ctx)
 	id = xz_path_uuid(ctx, 0, "id", &errs);
 	(void)xz_validate(ctx->body, withdraw_fields, nitems(withdraw_fields),
 	    &errs);
-	blank_check(ctx, withdraw_fields, nitems(withdraw_fields), &errs,
+	xz_blank_check(ctx->body, withdraw_fields, nitems(withdraw_fields),
 	    &errs);
 	if (errs.count > 0 || id == NULL)
 		return (xz_bad(ctx, &errs));
@@ -715,12 +710,6 @@ xz_fund_filings_list_done(struct xz_ctx *ctx)
 /* Shared steps. */
 
 static int
-uuid_cursor_valid(const char *s)
-{
-	return (xz_uuid_valid(s));
-}
-
-static int
 ledger_cursor_valid(const char *s)
 {
 	long long	v;
@@ -765,7 +754,7 @@ params_parse(struct xz_ctx *ctx, int (*valid)(const char *),
 	memset(vals, 0, (n > 0 ? n : 1) * XZ_FILTER_MAX);
 	/* On errors, go on: every bad parameter is named at once. */
 	(void)xz_paging_parse_filters(ctx, valid != NULL ? valid :
-	    uuid_cursor_valid, names, vals, errs);
+	    xz_uuid_valid, names, vals, errs);
 	for (i = 0; i < n; i++) {
 		v = vals[i];
 		if (v[0] == '\0' || has_error(errs, 1, ps[i].name))
@@ -824,7 +813,7 @@ period_params(char (*vals)[XZ_FILTER_MAX], int first, char *from, char *to,
 {
 	char		today[16];
 
-	today_cst(today, sizeof(today));
+	xz_today(today, sizeof(today));
 	if (vals[first + 1][0] != '\0')
 		kore_strlcpy(to, vals[first + 1], 16);
 	else
@@ -845,51 +834,6 @@ period_params(char (*vals)[XZ_FILTER_MAX], int first, char *from, char *to,
 		return (-1);
 	}
 	return (0);
-}
-
-/*
- * A string field that xz_validate let through (no error named in seen)
- * but that is nothing but white space.
- */
-static void
-blank_check(struct xz_ctx *ctx, const struct xz_field *fields, size_t n,
-    const struct xz_errors *seen, struct xz_errors *errs)
-{
-	const char	*s;
-	char		ptr[96];
-	size_t		i;
-
-	for (i = 0; i < n; i++) {
-		if (fields[i].type != XZ_FT_STRING)
-			continue;
-		if ((s = xz_body_str(ctx, fields[i].name)) == NULL ||
-		    !is_blank(s))
-			continue;
-		(void)snprintf(ptr, sizeof(ptr), "/%s", fields[i].name);
-		if (has_error(seen, 0, ptr))
-			continue;
-		xz_errors_add(errs, 0, ptr, "blank",
-		    "%s must not be blank", fields[i].name);
-	}
-}
-
-/* 1 when s is only white space: ASCII, U+00A0 or U+3000 (全角空格). */
-static int
-is_blank(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-			p++;
-		else if (p[0] == 0xc2 && p[1] == 0xa0)
-			p += 2;
-		else if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
-			p += 3;
-		else
-			return (0);
-	}
-	return (1);
 }
 
 static int
@@ -922,17 +866,6 @@ query_has(struct xz_ctx *ctx, const char *name)
 	return (0);
 }
 
-static void
-today_cst(char *buf, size_t len)
-{
-	struct tm	tm;
-	time_t		now;
-
-	now = time(NULL) + 8 * 3600;
-	(void)gmtime_r(&now, &tm);
-	(void)strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
 /*
  * A list by uuid keyset: st takes the cursor, the n parameters in order
  * (NULL when absent) and limit + 1.
@@ -944,7 +877,7 @@ list_run(struct xz_ctx *ctx, const struct xz_stmt *st,
 	struct xz_errors	errs = { 0 };
 	char			vals[PARAMS_MAX][XZ_FILTER_MAX], limit[24];
 
-	if (params_parse(ctx, uuid_cursor_valid, ps, n, vals, &errs) != 0)
+	if (params_parse(ctx, xz_uuid_valid, ps, n, vals, &errs) != 0)
 		return (xz_bad(ctx, &errs));
 	if (ctx->cursor[0] == '\0')
 		kore_strlcpy(ctx->cursor, NIL_UUID, sizeof(ctx->cursor));

@@ -77,11 +77,7 @@ static const struct xz_field	reverse_fields[] = {
 
 static const char *const	list_filters[] = { "kind", NULL };
 
-static int	uuid_cursor_valid(const char *);
 static int	idempotency_key(struct xz_ctx *, const char **);
-static void	blank_check(json_t *, const struct xz_field *, size_t,
-		    struct xz_errors *);
-static void	today_cst(char *, size_t);
 static int	reply_money(struct xz_ctx *);
 
 void
@@ -110,7 +106,7 @@ xz_fund_disbursements_list(struct xz_ctx *ctx)
 
 	memset(vals, 0, sizeof(vals));
 	id = xz_path_uuid(ctx, 0, "id", &errs);
-	(void)xz_paging_parse_filters(ctx, uuid_cursor_valid, list_filters,
+	(void)xz_paging_parse_filters(ctx, xz_uuid_valid, list_filters,
 	    vals, &errs);
 	if (vals[0][0] != '\0') {
 		for (i = 0; disb_kinds[i] != NULL; i++) {
@@ -156,14 +152,14 @@ xz_fund_disbursements_create(struct xz_ctx *ctx)
 		return (r);
 	id = xz_path_uuid(ctx, 0, "id", &errs);
 	(void)xz_validate(ctx->body, disb_fields, nitems(disb_fields), &errs);
-	blank_check(ctx->body, disb_fields, nitems(disb_fields), &errs);
+	xz_blank_check(ctx->body, disb_fields, nitems(disb_fields), &errs);
 	kind = xz_body_str(ctx, "payee_kind");
 	if (json_object_get(ctx->body, "cooperative_id") != NULL &&
 	    kind != NULL && strcmp(kind, "cooperative") != 0)
 		xz_errors_add(&errs, 0, "/cooperative_id", "not_allowed",
 		    "cooperative_id is for a cooperative payee only");
 	paid = xz_body_str(ctx, "paid_on");
-	today_cst(today, sizeof(today));
+	xz_today(today, sizeof(today));
 	if (paid != NULL && xz_date_valid(paid) && strcmp(paid, today) > 0)
 		xz_errors_add(&errs, 0, "/paid_on", "out_of_range",
 		    "paid_on must not be after today (%s, Asia/Shanghai)",
@@ -213,7 +209,8 @@ xz_fund_disbursement_reverse(struct xz_ctx *ctx)
 	id = xz_path_uuid(ctx, 0, "id", &errs);
 	(void)xz_validate(ctx->body, reverse_fields, nitems(reverse_fields),
 	    &errs);
-	blank_check(ctx->body, reverse_fields, nitems(reverse_fields), &errs);
+	xz_blank_check(ctx->body, reverse_fields, nitems(reverse_fields),
+	    &errs);
 	if (errs.count > 0 || id == NULL)
 		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &disb_reverse, id, key,
@@ -225,12 +222,6 @@ int
 xz_fund_disbursement_reverse_done(struct xz_ctx *ctx)
 {
 	return (reply_money(ctx));
-}
-
-static int
-uuid_cursor_valid(const char *s)
-{
-	return (xz_uuid_valid(s));
 }
 
 /*
@@ -266,42 +257,6 @@ idempotency_key(struct xz_ctx *ctx, const char **key)
 	}
 	*key = k;
 	return (XZ_NEXT);
-}
-
-/* Strings are trimmed-nonempty: one of spaces only is refused. */
-static void
-blank_check(json_t *body, const struct xz_field *fields, size_t n,
-    struct xz_errors *errs)
-{
-	const char	*s;
-	char		ptr[64];
-	size_t		i;
-
-	for (i = 0; i < n; i++) {
-		if (fields[i].type != XZ_FT_STRING ||
-		    (s = json_string_value(json_object_get(body,
-		    fields[i].name))) == NULL || *s == '\0')
-			continue;
-		while (*s != '\0' && isspace((unsigned char)*s))
-			s++;
-		if (*s != '\0')
-			continue;
-		(void)snprintf(ptr, sizeof(ptr), "/%s", fields[i].name);
-		xz_errors_add(errs, 0, ptr, "blank",
-		    "%s must not be blank", fields[i].name);
-	}
-}
-
-/* Today in China Standard Time (UTC+8, Asia/Shanghai has no DST). */
-static void
-today_cst(char *buf, size_t len)
-{
-	struct tm	tm;
-	time_t		now;
-
-	now = time(NULL) + 8 * 3600;
-	(void)gmtime_r(&now, &tm);
-	(void)strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
 /*

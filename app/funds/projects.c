@@ -186,11 +186,8 @@ static const struct xz_field	complete_fields[] = {
 static const char *const	list_filters[] = { "status", "category",
 	"village_code", "township_code", "delivery", NULL };
 
-static int	uuid_cursor_valid(const char *);
 static int	id_cursor_valid(const char *);
 static void	enum_param(const char *, const char *, const char *const *,
-		    struct xz_errors *);
-static void	blank_check(json_t *, const struct xz_field *, size_t,
 		    struct xz_errors *);
 static int	given(struct xz_ctx *, int, const char *);
 static void	project_rules(struct xz_ctx *, int, struct xz_errors *);
@@ -234,7 +231,7 @@ xz_fund_projects_list(struct xz_ctx *ctx)
 
 	memset(vals, 0, sizeof(vals));
 	/* On errors, go on: every bad filter is named at once. */
-	(void)xz_paging_parse_filters(ctx, uuid_cursor_valid, list_filters,
+	(void)xz_paging_parse_filters(ctx, xz_uuid_valid, list_filters,
 	    vals, &errs);
 	if (vals[0][0] != '\0')
 		enum_param(vals[0], "status", statuses, &errs);
@@ -280,7 +277,8 @@ xz_fund_projects_create(struct xz_ctx *ctx)
 
 	(void)xz_validate(ctx->body, project_fields, nitems(project_fields),
 	    &errs);
-	blank_check(ctx->body, project_fields, nitems(project_fields), &errs);
+	xz_blank_check(ctx->body, project_fields, nitems(project_fields),
+	    &errs);
 	village_rule(ctx, 1, &errs);
 	project_rules(ctx, 1, &errs);
 	if (errs.count > 0)
@@ -334,7 +332,7 @@ xz_fund_project_patch(struct xz_ctx *ctx)
 	(void)xz_validate(shown, project_patch_fields,
 	    nitems(project_patch_fields), &errs);
 	json_decref(shown);
-	blank_check(ctx->body, project_patch_fields,
+	xz_blank_check(ctx->body, project_patch_fields,
 	    nitems(project_patch_fields), &errs);
 	if (json_object_size(ctx->body) == 0)
 		xz_errors_add(&errs, 0, "", "empty", "nothing to change");
@@ -394,7 +392,8 @@ xz_fund_line_release(struct xz_ctx *ctx)
 	id = xz_path_uuid(ctx, 0, "id", &errs);
 	(void)xz_validate(ctx->body, release_fields, nitems(release_fields),
 	    &errs);
-	blank_check(ctx->body, release_fields, nitems(release_fields), &errs);
+	xz_blank_check(ctx->body, release_fields, nitems(release_fields),
+	    &errs);
 	if (errs.count > 0 || id == NULL)
 		return (xz_bad(ctx, &errs));
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &line_release, id,
@@ -557,12 +556,6 @@ xz_fund_project_history_done(struct xz_ctx *ctx)
 
 /* Shared steps. */
 
-static int
-uuid_cursor_valid(const char *s)
-{
-	return (xz_uuid_valid(s));
-}
-
 /* A history id: a positive bigint. */
 static int
 id_cursor_valid(const char *s)
@@ -584,30 +577,6 @@ enum_param(const char *v, const char *name, const char *const *choices,
 	}
 	xz_errors_add(errs, 1, name, "enum",
 	    "%s is not one of the allowed values", name);
-}
-
-/* Strings are trimmed-nonempty: one of spaces only is refused. */
-static void
-blank_check(json_t *body, const struct xz_field *fields, size_t n,
-    struct xz_errors *errs)
-{
-	const char	*s;
-	char		ptr[64];
-	size_t		i;
-
-	for (i = 0; i < n; i++) {
-		if (fields[i].type != XZ_FT_STRING ||
-		    (s = json_string_value(json_object_get(body,
-		    fields[i].name))) == NULL || *s == '\0')
-			continue;
-		while (*s != '\0' && isspace((unsigned char)*s))
-			s++;
-		if (*s != '\0')
-			continue;
-		(void)snprintf(ptr, sizeof(ptr), "/%s", fields[i].name);
-		xz_errors_add(errs, 0, ptr, "blank",
-		    "%s must not be blank", fields[i].name);
-	}
 }
 
 /*
@@ -810,7 +779,7 @@ transition_start(struct xz_ctx *ctx, const char *action,
 	if ((r = if_match_opt(ctx, ver, sizeof(ver))) != XZ_NEXT)
 		return (r);
 	(void)xz_validate(ctx->body, fields, nfields, &errs);
-	blank_check(ctx->body, fields, nfields, &errs);
+	xz_blank_check(ctx->body, fields, nfields, &errs);
 	decision = xz_body_str(ctx, "decision");
 	if (fields == review_fields && decision != NULL &&
 	    (strcmp(decision, "rectification_required") == 0 ||

@@ -100,6 +100,15 @@ long long	xz_days_from_civil(int y, int m, int d);
 
 /* 1 when s is a lower-case canonical UUID. */
 int	xz_uuid_valid(const char *s);
+/* Today in China Standard Time (UTC+8; Asia/Shanghai has no DST). */
+void	xz_today(char *buf, size_t len);
+/*
+ * Adds a "blank" error for every string member of obj named in fields
+ * that holds only white space (ASCII, U+00A0, U+3000 全角空格), unless
+ * errs already names that member.
+ */
+void	xz_blank_check(json_t *obj, const struct xz_field *fields,
+	    size_t nfields, struct xz_errors *errs);
 /* 1 when s is a real calendar date "YYYY-MM-DD" from 1900 to 2199. */
 int	xz_date_valid(const char *s);
 
