@@ -347,7 +347,7 @@ test('funds: maker-checker: the township user who submitted cannot ' +
 	assert.equal(p.status, 'filed');
 	assert.equal(p.approved_by, u2.sub);
 	assert.equal(p.submitted_by, u1.sub);
-	/* The county may not approve a project it did not get either... */
+	/* The history names the approver, and only once. */
 	const h = await listAll(cty(w), `/api/v1/fund-projects/${p.id}/history`);
 	assert.deepEqual(h.filter((e) => e.action === 'approve')
 	    .map((e) => e.actor_sub), [u2.sub]);
@@ -1108,8 +1108,9 @@ test('funds: ledger verify says how many rows of each kind it checked ' +
 	    JSON.stringify(v.checked));
 });
 
-test('funds: a conditional GET of a project, source and allocation; ' +
-    'history needs a user of the project', async (t) => {
+test('funds: a conditional GET of a project, source and allocation; a ' +
+    "village sees its own village's projects, history and payments only",
+    async (t) => {
 	const w = world(t);
 	const s = await createSource(w);
 	const a = await allocate(w, s, 1000);
@@ -1153,6 +1154,19 @@ test('funds: a conditional GET of a project, source and allocation; ' +
 	    [pv.id]);
 	assert.equal((await project(twp(w), pv)).version, tg.json.version,
 	    'the refused patch changed nothing');
+	/* Nor another village's payments. */
+	const run = await runningProject(w, { budget: 1000,
+	    extra: { village_code: w.v1 } });
+	const paid = await disburse(run.maker, run.project, payBody(400));
+	expectStatus(paid, 201);
+	const other = vil(w, { village: w.v1b });
+	expectProblem(await api('GET', `/api/v1/disbursements/${paid.json.id}`,
+	    { token: other }), 404, 'not_found');
+	expectProblem(await api('GET',
+	    `/api/v1/fund-projects/${run.project.id}/disbursements`,
+	    { token: other }), 404, 'not_found');
+	assert.equal((await get(vil(w), `/api/v1/disbursements/${
+	    paid.json.id}`)).amount_fen, 400);
 });
 
 test('funds: the largest amounts add up without overflow (sources of ' +
