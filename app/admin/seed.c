@@ -1933,7 +1933,8 @@ coop_housing(struct coop_ctx *ctx)
  *   (budget = population served x per-capita fen) with a planned and,
  *   once accepted, an actual share of local craftsmen; the programme
  *   advances in waves: the first villages closed, then completed, in
- *   progress, passed, filed, submitted, and the last still drafts.
+ *   progress, passed, filed, submitted, and the last still drafts.  One
+ *   project in progress in five is past its planned end (overdue).
  * - Actors: the county user county.330599 reviews and approves projects
  *   above the township limit (default 400,000 yuan); the township officer
  *   officer.<code> approves, starts, pays and accepts; projects are made
@@ -2521,8 +2522,10 @@ fund_emit_project(struct fund_ctx *ctx, const struct fund_proj *p, int n)
 		end = done + seed_rng_range(&ctx->rng, 0, 20);
 		break;
 	case FS_PROGRESS:
+		/* One in five is overdue (the county summary counts them). */
 		start = -seed_rng_range(&ctx->rng, 20, 110);
-		end = seed_rng_range(&ctx->rng, 30, 150);
+		end = n % 5 == 0 ? -seed_rng_range(&ctx->rng, 3, 15) :
+		    seed_rng_range(&ctx->rng, 30, 150);
 		done = 0;
 		break;
 	default:
@@ -2998,9 +3001,13 @@ fund_scale(PGconn *conn, int ncounties)
 	counties[len++] = '}';
 	counties[len] = '\0';
 
-	/* Batches already there: three sources each in every county. */
+	/*
+	 * Batches already there: three sources each in every county.  No
+	 * benchmark counties (the demo county was seeded alone): nothing.
+	 */
 	params[0] = counties;
-	res = PQexecParams(conn, "select count(*) / 3 from fund_sources"
+	res = PQexecParams(conn, "select count(*) / 3, exists (select 1"
+	    " from counties where code = ($1::text[])[1]) from fund_sources"
 	    " where county_code = ($1::text[])[1]", 1, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -3010,6 +3017,10 @@ fund_scale(PGconn *conn, int ncounties)
 		return (-1);
 	}
 	have = atoi(PQgetvalue(res, 0, 0));
+	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		PQclear(res);
+		return (0);
+	}
 	PQclear(res);
 	if (have >= want) {
 		fprintf(stderr, "seed: benchmark funds: %d batch%s already "
