@@ -31,8 +31,8 @@
 --    service's functions below, under a row policy per kind and role.
 -- 4. Lock order, to keep concurrent money paths free of deadlocks:
 --    project, then its funding lines, then allocations, then the source,
---    then report counters (fund_stats); several lines or allocations are
---    always taken in (source_id, allocation_id) order.
+--    then the source; several lines or allocations are always taken in
+--    (source_id, allocation_id) order.
 -- 5. Workflow.  draft -> submitted -> (approved) filed -> review_passed |
 --    rectification_required | revoked; rectification_required ->
 --    submitted; submitted -> draft (returned); review_passed ->
@@ -61,18 +61,19 @@
 --    of the request; a retry returns the first row, the same key with
 --    another request is XZ422.  Concurrent retries wait on the project
 --    lock and then find the first row.
--- 9. Report counters: fund_stats holds allocated, committed and disbursed
---    per (township, source, category, slot); slot spreads a township's
---    projects over 8 rows so concurrent payments rarely wait on one
---    another.  County summaries read these rows, not the ledger, so their
---    cost does not grow with the number of payments.  A project's
---    category cannot change once it holds commitments.
+-- 9. Reports read counters, never the ledger: allocations (allocated,
+--    withdrawn, committed), funding lines and projects (committed,
+--    disbursed).  A county summary reads one row per allocation and per
+--    project of the county; no row is shared by two projects' payments, so
+--    concurrent payments never wait on one another (a per-township totals
+--    row would make every payment of a township queue behind the last).
 -- 10. Access (row policies): county users read their county and write
 --    sources, allocations, settings, reviews and approvals; township users
 --    read their township (and the county's sources and settings) and own
 --    its projects and payments; village users read and propose their
 --    village's projects and see their money; partners with funds:read read
---    projects and report counters of their granted townships.
+--    projects, allocations and funding lines (the figures of the reports)
+--    of their granted townships, never payments or the ledger list.
 
 ------------------------------------------------------------------------
 -- Tables.
@@ -292,8 +293,6 @@ create table fund_ledger (
 	project_id	uuid,
 	funding_line_id	uuid,
 	disbursement_id	uuid,
-	category	text not null default '',
-	slot		smallint not null default 0,
 	amount_fen	bigint not null
 			    check (amount_fen between 1 and 10000000000000),
 	reason		text check (char_length(reason) between 1 and 500),
@@ -311,19 +310,6 @@ create index fund_ledger_project on fund_ledger (project_id, id)
 create index fund_ledger_allocation on fund_ledger (allocation_id, id);
 create index fund_ledger_disbursement on fund_ledger (disbursement_id)
     where disbursement_id is not null;
-
-create table fund_stats (
-	county_code	char(6) not null,
-	township_code	char(9) not null,
-	source_id	uuid not null,
-	category	text not null,
-	slot		smallint not null,
-	allocated_fen	bigint not null default 0,
-	committed_fen	bigint not null default 0,
-	disbursed_fen	bigint not null default 0,
-	primary key (township_code, source_id, category, slot)
-);
-create index fund_stats_county on fund_stats (county_code);
 
 create table fund_project_history (
 	id		bigint generated always as identity primary key,
@@ -402,13 +388,17 @@ as $$
 	    'created_at', s.created_at, 'updated_at', s.updated_at)
 $$;
 
+-- plpgsql where the body reads other rows: a SQL function with a FROM
+-- or a sub-select is not inlined and is planned again on every call.
 create function xz.fund_allocation_json(a fund_allocations) returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-	select jsonb_build_object('id', a.id, 'county_code', a.county_code,
-	    'township_code', a.township_code, 'source_id', a.source_id,
-	    'source_name', s.name, 'fiscal_year', s.fiscal_year,
-	    'amount_fen', a.amount_fen, 'withdrawn_fen', a.withdrawn_fen,
+begin
+	return (select jsonb_build_object('id', a.id,
+	    'county_code', a.county_code, 'township_code', a.township_code,
+	    'source_id', a.source_id, 'source_name', s.name,
+	    'fiscal_year', s.fiscal_year, 'amount_fen', a.amount_fen,
+	    'withdrawn_fen', a.withdrawn_fen,
 	    'committed_fen', a.committed_fen,
 	    'disbursed_fen', coalesce((select sum(l.disbursed_fen)
 		from fund_project_lines l where l.allocation_id = a.id), 0),
@@ -416,7 +406,8 @@ as $$
 	    'purpose', a.purpose, 'document_no', a.document_no,
 	    'created_by', a.created_by, 'created_at', a.created_at,
 	    'version', a.version)
-	from fund_sources s where s.id = a.source_id
+	from fund_sources s where s.id = a.source_id);
+end
 $$;
 
 create function xz.fund_line_json(l fund_project_lines) returns jsonb
@@ -457,19 +448,22 @@ as $$
 $$;
 
 create function xz.fund_project_json(p fund_projects) returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-	select xz.fund_project_core_json(p) || jsonb_build_object(
+begin
+	return xz.fund_project_core_json(p) || jsonb_build_object(
 	    'funding_lines', coalesce((select jsonb_agg(xz.fund_line_json(l)
 		order by l.source_id, l.allocation_id)
 		from fund_project_lines l where l.project_id = p.id),
-		'[]'::jsonb))
+		'[]'::jsonb));
+end
 $$;
 
 create function xz.fund_disbursement_json(d fund_disbursements) returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-	select jsonb_build_object('id', d.id, 'project_id', d.project_id,
+begin
+	return jsonb_build_object('id', d.id, 'project_id', d.project_id,
 	    'county_code', d.county_code, 'township_code', d.township_code,
 	    'village_code', d.village_code, 'kind', d.kind,
 	    'amount_fen', d.amount_fen, 'payee_kind', d.payee_kind,
@@ -479,7 +473,8 @@ as $$
 	    'reversed_by', (select r.id from fund_disbursements r
 		where r.reverses_id = d.id),
 	    'reason', d.reason, 'created_by', d.created_by,
-	    'created_at', d.created_at)
+	    'created_at', d.created_at);
+end
 $$;
 
 create function xz.fund_history_json(h fund_project_history) returns jsonb
@@ -561,20 +556,6 @@ create trigger fund_ledger_append_only before update or delete
 create trigger fund_ledger_no_truncate before truncate on fund_ledger
     for each statement execute function xz.fund_ledger_refuse();
 
-create function xz.fund_stats_add(e fund_ledger, d_alloc bigint,
-    d_commit bigint, d_paid bigint) returns void
-language sql
-as $$
-	insert into fund_stats as s (county_code, township_code, source_id,
-	    category, slot, allocated_fen, committed_fen, disbursed_fen)
-	values (e.county_code, e.township_code, e.source_id, e.category,
-	    e.slot, d_alloc, d_commit, d_paid)
-	on conflict (township_code, source_id, category, slot) do update
-	    set allocated_fen = s.allocated_fen + excluded.allocated_fen,
-		committed_fen = s.committed_fen + excluded.committed_fen,
-		disbursed_fen = s.disbursed_fen + excluded.disbursed_fen
-$$;
-
 -- Applies one ledger row to the counters, or refuses it.  Runs as the
 -- owner (the service has no UPDATE on any counter); the row's tenancy
 -- columns are filled here from the allocation, so the insert policy
@@ -605,8 +586,6 @@ begin
 		new.project_id := null;
 		new.funding_line_id := null;
 		new.disbursement_id := null;
-		new.category := '';
-		new.slot := 0;
 		if new.kind = 'allocation' then
 			update fund_sources set allocated_fen = allocated_fen + amt
 			    where id = a.source_id and
@@ -616,7 +595,6 @@ begin
 				    'the fund source has not that much left to '
 				    'allocate', '/amount_fen');
 			end if;
-			perform xz.fund_stats_add(new, amt, 0, 0);
 		else
 			update fund_allocations
 			    set withdrawn_fen = withdrawn_fen + amt
@@ -631,7 +609,6 @@ begin
 			end if;
 			update fund_sources set allocated_fen = allocated_fen - amt
 			    where id = a.source_id;
-			perform xz.fund_stats_add(new, -amt, 0, 0);
 		end if;
 		return new;
 	end if;
@@ -643,8 +620,6 @@ begin
 		perform xz.refuse(404, 'not_found',
 		    'no such project in the allocation''s township', null);
 	end if;
-	new.category := p.category;
-	new.slot := abs(hashtext(p.id::text)) % 8;
 
 	if new.kind = 'commitment' then
 		if p.status not in ('draft', 'submitted',
@@ -685,7 +660,6 @@ begin
 		    where id = p.id;
 		new.funding_line_id := l.id;
 		new.disbursement_id := null;
-		perform xz.fund_stats_add(new, 0, amt, 0);
 		return new;
 	end if;
 
@@ -718,7 +692,6 @@ begin
 		    where id = p.id;
 		new.funding_line_id := l.id;
 		new.disbursement_id := null;
-		perform xz.fund_stats_add(new, 0, -amt, 0);
 		return new;
 	end if;
 
@@ -737,21 +710,16 @@ begin
 		    'made in in_progress or completed; the project is %s',
 		    p.status), null);
 	end if;
-	select * into l from fund_project_lines
-	    where id = new.funding_line_id and project_id = p.id and
-		allocation_id = a.id for update;
-	if not found then
-		perform xz.refuse(404, 'not_found', 'no such funding line',
-		    null);
-	end if;
 	if new.kind = 'disbursement' then
 		update fund_project_lines set disbursed_fen = disbursed_fen + amt,
 		    updated_at = now()
-		    where id = l.id and disbursed_fen + amt <= committed_fen;
+		    where id = new.funding_line_id and project_id = p.id and
+			allocation_id = a.id and
+			disbursed_fen + amt <= committed_fen;
 		if not found then
 			perform xz.refuse(409, 'insufficient_funds',
-			    'the payment exceeds the committed funds',
-			    '/amount_fen');
+			    'the payment exceeds the funding line''s '
+			    'committed funds', '/amount_fen');
 		end if;
 		update fund_projects set disbursed_fen = disbursed_fen + amt
 		    where id = p.id and disbursed_fen + amt <= committed_fen;
@@ -760,18 +728,17 @@ begin
 			    'the payment exceeds the committed funds',
 			    '/amount_fen');
 		end if;
-		perform xz.fund_stats_add(new, 0, 0, amt);
 	else
 		update fund_project_lines set disbursed_fen = disbursed_fen - amt,
 		    updated_at = now()
-		    where id = l.id and disbursed_fen >= amt;
+		    where id = new.funding_line_id and project_id = p.id and
+			allocation_id = a.id and disbursed_fen >= amt;
 		if not found then
 			perform xz.refuse(409, 'invalid_state',
 			    'nothing to reverse on this funding line', null);
 		end if;
 		update fund_projects set disbursed_fen = disbursed_fen - amt
 		    where id = p.id;
-		perform xz.fund_stats_add(new, 0, 0, -amt);
 	end if;
 	return new;
 end
@@ -803,18 +770,9 @@ declare
 	l	record;
 	left_	bigint := new.amount_fen;
 	take	bigint;
-	st	text;
 begin
-	select status into st from fund_projects where id = new.project_id
-	    for update;
-	if st = 'revoked' then
-		perform xz.refuse(409, 'project_revoked',
-		    'a revoked project cannot be paid', null);
-	elsif st not in ('in_progress', 'completed') then
-		perform xz.refuse(409, 'invalid_state', format('payments are '
-		    'made in in_progress or completed; the project is %s', st),
-		    null);
-	end if;
+	-- xz.fund_disburse and xz.fund_reverse hold the project's lock
+	-- (decision 4); the ledger trigger checks its state.
 	if new.kind = 'payment' then
 		for l in select * from fund_project_lines
 		    where project_id = new.project_id
@@ -894,11 +852,6 @@ begin
 			    'rectification_required, not %s', old.status),
 			    null);
 		end if;
-		if new.category <> old.category and old.committed_fen > 0 then
-			perform xz.refuse(409, 'category_locked', 'release the '
-			    'funding lines before changing the category',
-			    '/category');
-		end if;
 		if new.budget_fen < old.committed_fen then
 			perform xz.refuse(409, 'below_committed', format(
 			    '%s yuan are committed; release some first',
@@ -910,6 +863,13 @@ begin
 			    'funding lines before moving the project',
 			    '/village_code');
 		end if;
+	end if;
+	if (new.actual_cost_fen, new.actual_craftsmen_pct, new.completed_on)
+	    is distinct from (old.actual_cost_fen, old.actual_craftsmen_pct,
+	    old.completed_on) and not (old.status = 'in_progress' and
+	    new.status = 'completed') then
+		perform xz.refuse(409, 'invalid_state', 'the acceptance figures '
+		    'are recorded when the project is completed', null);
 	end if;
 	if new.status = old.status then
 		return new;
@@ -1011,8 +971,22 @@ begin
 	return new;
 end
 $$;
-create trigger fund_projects_guard before insert or update on fund_projects
+-- Not on the ledger's counter updates: they change neither status nor
+-- content, and the WHEN test is far cheaper than a plpgsql call.
+create trigger fund_projects_guard_insert before insert on fund_projects
     for each row execute function xz.fund_project_guard();
+create trigger fund_projects_guard before update on fund_projects
+    for each row when ((old.status, old.title, old.category, old.delivery,
+	old.contractor, old.population_served, old.per_capita_fen,
+	old.planned_craftsmen_pct, old.budget_fen, old.planned_start,
+	old.planned_end, old.village_code, old.actual_cost_fen,
+	old.actual_craftsmen_pct, old.completed_on) is distinct from
+	(new.status, new.title, new.category, new.delivery, new.contractor,
+	new.population_served, new.per_capita_fen,
+	new.planned_craftsmen_pct, new.budget_fen, new.planned_start,
+	new.planned_end, new.village_code, new.actual_cost_fen,
+	new.actual_craftsmen_pct, new.completed_on))
+    execute function xz.fund_project_guard();
 
 -- History and filings, written as the owner: the service cannot forge
 -- either.
@@ -1657,16 +1631,18 @@ begin
 		into totals from fund_projects
 		where p_township is null or township_code = p_township;
 	else
-		select jsonb_build_object('allocated_fen', a,
-		    'committed_fen', c, 'disbursed_fen', d,
-		    'available_fen', a - c,
-		    'utilisation_pct', xz.fund_pct(d, a))
+		select jsonb_build_object('allocated_fen', a.a,
+		    'committed_fen', a.c, 'disbursed_fen', d.d,
+		    'available_fen', a.a - a.c,
+		    'utilisation_pct', xz.fund_pct(d.d, a.a))
 		into totals
-		from (select coalesce(sum(allocated_fen), 0) as a,
-		    coalesce(sum(committed_fen), 0) as c,
-		    coalesce(sum(disbursed_fen), 0) as d
-		    from fund_stats
-		    where p_township is null or township_code = p_township) t;
+		from (select coalesce(sum(amount_fen - withdrawn_fen), 0) as a,
+		    coalesce(sum(committed_fen), 0) as c
+		    from fund_allocations
+		    where p_township is null or township_code = p_township) a,
+		    (select coalesce(sum(disbursed_fen), 0) as d
+		    from fund_project_lines
+		    where p_township is null or township_code = p_township) d;
 	end if;
 	r := jsonb_build_object('township_code', p_township,
 	    'from', p_from, 'to', p_to, 'totals', totals);
@@ -1678,11 +1654,16 @@ begin
 		'disbursed_fen', t.d, 'available_fen', t.a - t.c,
 		'utilisation_pct', xz.fund_pct(t.d, t.a))
 		order by s.fiscal_year desc, s.name, t.source_id)
-	    from (select source_id, sum(allocated_fen) as a,
-		sum(committed_fen) as c, sum(disbursed_fen) as d
-		from fund_stats
-		where p_township is null or township_code = p_township
-		group by source_id) t
+	    from (select x.source_id, sum(x.a) as a, sum(x.c) as c,
+		sum(x.d) as d
+		from (select source_id, amount_fen - withdrawn_fen as a,
+		    committed_fen as c, 0 as d from fund_allocations
+		    where p_township is null or township_code = p_township
+		    union all
+		    select source_id, 0, 0, disbursed_fen
+		    from fund_project_lines
+		    where p_township is null or township_code = p_township) x
+		group by x.source_id) t
 	    left join fund_sources s on s.id = t.source_id), '[]'::jsonb));
 	r := r || jsonb_build_object('by_category', coalesce((
 	    select jsonb_agg(jsonb_build_object('category', x.category,
@@ -1726,21 +1707,25 @@ begin
 			'Asia/Shanghai')
 		    and e.at < ((p_to + 1)::timestamp at time zone
 			'Asia/Shanghai')
-		    and (not village or e.project_id in (select id from
-			fund_projects))
 		group by 1) m), '[]'::jsonb));
 	return r;
 end
 $$;
 
+-- plpgsql, so that its plan is cached per session (a SQL function of
+-- this shape is planned again on every call).
 create function xz.fund_county_summary(p_from date, p_to date)
     returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-	with s as (
-		select township_code, sum(allocated_fen) as a,
-		    sum(committed_fen) as c, sum(disbursed_fen) as d
-		from fund_stats group by township_code
+begin
+	return (with a as (
+		select township_code, sum(amount_fen - withdrawn_fen) as a,
+		    sum(committed_fen) as c
+		from fund_allocations group by township_code
+	), d as (
+		select township_code, sum(disbursed_fen) as d
+		from fund_projects group by township_code
 	), w as (
 		select township_code, count(*) as n, min(filed_at) as oldest
 		from fund_projects where status = 'filed'
@@ -1763,13 +1748,14 @@ as $$
 		group by township_code
 	), t as (
 		select tw.code, tw.name,
-		    coalesce(s.a, 0) as a, coalesce(s.c, 0) as c,
-		    coalesce(s.d, 0) as d, coalesce(w.n, 0) as wn, w.oldest,
+		    coalesce(a.a, 0) as a, coalesce(a.c, 0) as c,
+		    coalesce(d.d, 0) as d, coalesce(w.n, 0) as wn, w.oldest,
 		    coalesce(o.n, 0) as overdue, coalesce(v.n, 0) as vn,
 		    coalesce(v.pop, 0) as pop, coalesce(v.cost, 0) as cost,
 		    v.cw
 		from townships tw
-		left join s on s.township_code = tw.code
+		left join a on a.township_code = tw.code
+		left join d on d.township_code = tw.code
 		left join w on w.township_code = tw.code
 		left join o on o.township_code = tw.code
 		left join v on v.township_code = tw.code
@@ -1803,7 +1789,8 @@ as $$
 		    then round(sum(t.cost)::numeric / sum(t.pop)) end,
 		'village_run_craftsmen_share_pct', case when sum(t.pop) > 0
 		    then round(sum(t.cw) / sum(t.pop), 1) end))
-	from t
+	from t);
+end
 $$;
 
 -- Recomputes every counter from the ledger (decision 2).  Runs as the
@@ -1847,15 +1834,6 @@ as $$
 	), bd as (
 		select disbursement_id, sum(amount_fen) as v from e
 		where disbursement_id is not null group by disbursement_id
-	), bst as (
-		select township_code, source_id, category, slot,
-		    coalesce(sum(signed) filter (where kind in ('allocation',
-			'withdrawal')), 0) as a,
-		    coalesce(sum(signed) filter (where kind in ('commitment',
-			'release')), 0) as c,
-		    coalesce(sum(signed) filter (where kind in ('disbursement',
-			'reversal')), 0) as d
-		from e group by township_code, source_id, category, slot
 	), m as (
 		select 'source' as entity, s.id::text as id,
 		    'allocated_fen' as field, s.allocated_fen as stored,
@@ -1892,21 +1870,6 @@ as $$
 		    coalesce(bd.v, 0)
 		from fund_disbursements d
 		left join bd on bd.disbursement_id = d.id
-		union all
-		select 'stats', concat_ws('/', coalesce(st.township_code,
-		    b.township_code), coalesce(st.source_id, b.source_id),
-		    nullif(coalesce(st.category, b.category), ''),
-		    coalesce(st.slot, b.slot)), f.field, f.stored, f.ledger
-		from fund_stats st
-		full join bst b on b.township_code = st.township_code and
-		    b.source_id = st.source_id and b.category = st.category and
-		    b.slot = st.slot,
-		lateral (values ('allocated_fen', coalesce(st.allocated_fen, 0),
-		    coalesce(b.a, 0)),
-		    ('committed_fen', coalesce(st.committed_fen, 0),
-		    coalesce(b.c, 0)),
-		    ('disbursed_fen', coalesce(st.disbursed_fen, 0),
-		    coalesce(b.d, 0))) as f(field, stored, ledger)
 	)
 	select jsonb_build_object(
 	    'ok', count(*) filter (where stored <> ledger) = 0,
@@ -1920,7 +1883,6 @@ as $$
 		    'project'),
 		'disbursements', count(distinct id) filter (where entity =
 		    'disbursement'),
-		'stats', count(distinct id) filter (where entity = 'stats'),
 		'values', count(*)),
 	    'mismatches', coalesce((jsonb_agg(jsonb_build_object('entity',
 		entity, 'id', id, 'field', field, 'stored', stored,
@@ -1994,7 +1956,7 @@ begin
 	    own_township, own_village);
 	foreach t in array array['fund_settings', 'fund_sources',
 	    'fund_allocations', 'fund_projects', 'fund_project_lines',
-	    'fund_disbursements', 'fund_ledger', 'fund_stats',
+	    'fund_disbursements', 'fund_ledger',
 	    'fund_project_history', 'fund_filings']
 	loop
 		execute format('alter table %I enable row level security', t);
@@ -2020,8 +1982,8 @@ begin
 	    in_county, county, in_county, county);
 
 	execute format('create policy fund_allocations_read on'
-	    ' fund_allocations for select using (%s and (%s or %s))',
-	    in_county, county, township);
+	    ' fund_allocations for select using (%s and (%s or %s or (%s)))',
+	    in_county, county, township, partner);
 	execute format('create policy fund_allocations_insert on'
 	    ' fund_allocations for insert with check (%s and %s)',
 	    in_county, county);
@@ -2040,8 +2002,11 @@ begin
 	    in_county, county, township, village,
 	    in_county, county, township, village);
 
-	foreach t in array array['fund_project_lines',
-	    'fund_disbursements', 'fund_project_history']
+	execute format('create policy fund_project_lines_read on'
+	    ' fund_project_lines for select using (%s and (%s or %s or %s or'
+	    ' (%s)))', in_county, county, township, village, partner);
+	foreach t in array array['fund_disbursements',
+	    'fund_project_history']
 	loop
 		execute format('create policy %I on %I for select'
 		    ' using (%s and (%s or %s or %s))', t || '_read', t,
@@ -2059,9 +2024,6 @@ begin
 	    ' or (kind = ''commitment'' and %s) or (kind = ''release'' and'
 	    ' (%s or %s))))', in_county, county, township, county, township);
 
-	execute format('create policy fund_stats_read on fund_stats'
-	    ' for select using (%s and (%s or %s or (%s)))',
-	    in_county, county, township, partner);
 	execute format('create policy fund_filings_read on fund_filings'
 	    ' for select using (%s and (%s or %s))',
 	    in_county, county, township);
@@ -2070,12 +2032,12 @@ $$;
 
 ------------------------------------------------------------------------
 -- Least privilege for the service.  No counter, stamp, history, filing,
--- stats or ledger column is writable; ledger rows are inserted only with
+-- or ledger column is writable; ledger rows are inserted only with
 -- the columns the apply trigger reads.
 
 grant select on fund_settings, fund_sources, fund_allocations,
     fund_projects, fund_project_lines, fund_disbursements, fund_ledger,
-    fund_stats, fund_project_history, fund_filings to xiangzhi_app;
+    fund_project_history, fund_filings to xiangzhi_app;
 grant update (township_approval_limit_fen) on fund_settings
     to xiangzhi_app;
 grant insert (county_code, name, category, fiscal_year, total_fen,

@@ -142,6 +142,9 @@ select xz_test.is((select status from fund_filings where project_id =
 select xz_test.throws(format($q$update fund_projects set title = 'y'
     where id = %L$q$, :'p1'), 'XZ409',
     'a filed project''s content cannot change');
+select xz_test.throws(format($q$update fund_projects set actual_cost_fen = 1
+    where id = %L$q$, :'p1'), 'XZ409',
+    'acceptance figures are set only by completing');
 select xz_test.throws(format($q$select xz.fund_transition(%L, 'review',
     null, '{"decision": "passed"}')$q$, :'p1'), 'XZ403',
     'a township cannot review');
@@ -266,8 +269,8 @@ select xz_test.bind('partner', '330599', '', '', 'db-partner', 'funds:read',
     '330599002', 'req-funds-9');
 select xz_test.is((select count(*) from fund_projects where id in (:'p1',
     :'p2'))::integer, 1, 'a partner sees projects of granted townships');
-select xz_test.is((select count(*) from fund_stats where township_code <>
-    '330599002')::integer, 0, 'and their report counters only');
+select xz_test.is((select count(*) from fund_allocations where township_code
+    <> '330599002')::integer, 0, 'and their allocations only');
 select xz_test.is((select count(*) from fund_disbursements)::integer, 0,
     'but no payment');
 select xz_test.bind('partner', '330599', '', '', 'db-partner', 'coops:read',
