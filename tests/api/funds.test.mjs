@@ -664,11 +664,15 @@ test('funds: commitments: insufficient_funds beyond the allocation, ' +
 	    headers: { 'if-match': tg.etag } }), '/budget_fen', undefined,
 	    { status: 409, code: 'below_committed' });
 
-	/* The category is fixed while money is committed. */
-	expectFieldError(await api('PATCH', `/api/v1/fund-projects/${p.id}`,
+	/* The category may change in draft, commitments and all: the
+	 * reports read it from the project. */
+	const moved = await api('PATCH', `/api/v1/fund-projects/${p.id}`,
 	    { token: maker, body: { category: 'sanitation' },
-	    headers: { 'if-match': tg.etag } }), '/category', undefined,
-	    { status: 409, code: 'category_locked' });
+	    headers: { 'if-match': tg.etag } });
+	assert.equal(moved.status, 200, JSON.stringify(moved.json));
+	assert.equal(moved.json.category, 'sanitation');
+	assert.equal(moved.json.committed_fen, 200000);
+	p = moved.json;
 
 	/* Once approved, no more commitments. */
 	p = await step(maker, p, 'submit');
@@ -1103,9 +1107,6 @@ test('funds: ledger verify says how many rows of each kind it checked ' +
 	for (const [k, n] of Object.entries(want))
 		assert.equal(v.checked[k], n, `checked.${k} in ${
 		    JSON.stringify(v.checked)}`);
-	/* The report counters: at least one row (township, source, ...). */
-	assert.ok(Number.isInteger(v.checked.stats) && v.checked.stats >= 1,
-	    JSON.stringify(v.checked));
 });
 
 test('funds: a conditional GET of a project, source and allocation; a ' +
