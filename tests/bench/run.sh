@@ -327,7 +327,7 @@ XZ_SEED_FUNDS_BATCHES=$growth "$ADMIN" seed-demo --scale "$scale" \
 	exit 1
 }
 psql_owner "analyze fund_sources, fund_allocations, fund_projects,
-    fund_project_lines, fund_disbursements, fund_ledger, fund_stats,
+    fund_project_lines, fund_disbursements, fund_ledger,
     fund_project_history, fund_filings"
 grow_secs=$(( $(date +%s) - t0 ))
 sizeN=$(funds_size)
