@@ -556,6 +556,67 @@ create trigger fund_ledger_append_only before update or delete
 create trigger fund_ledger_no_truncate before truncate on fund_ledger
     for each statement execute function xz.fund_ledger_refuse();
 
+-- A payment's or reversal's ledger row (from fund_disbursements' trigger,
+-- which names the line; the service cannot insert these kinds).  The
+-- guarded UPDATEs keep the limits under any concurrency; the project's
+-- lock is held by xz.fund_disburse or xz.fund_reverse.
+create function xz.fund_ledger_pay(e fund_ledger) returns fund_ledger
+language plpgsql
+as $$
+declare
+	st	text;
+	amt	constant bigint := e.amount_fen;
+begin
+	if e.disbursement_id is null then
+		perform xz.refuse(403, 'forbidden',
+		    'payments are made through disbursements', null);
+	end if;
+	select status into st from fund_projects where id = e.project_id;
+	if st = 'revoked' then
+		perform xz.refuse(409, 'project_revoked',
+		    'a revoked project cannot be paid', null);
+	end if;
+	if st is null or st not in ('in_progress', 'completed') then
+		perform xz.refuse(409, 'invalid_state', format('payments are '
+		    'made in in_progress or completed; the project is %s',
+		    st), null);
+	end if;
+	if e.kind = 'disbursement' then
+		update fund_project_lines set disbursed_fen = disbursed_fen + amt,
+		    updated_at = now()
+		    where id = e.funding_line_id and project_id = e.project_id
+			and allocation_id = e.allocation_id and
+			disbursed_fen + amt <= committed_fen;
+		if not found then
+			perform xz.refuse(409, 'insufficient_funds',
+			    'the payment exceeds the funding line''s '
+			    'committed funds', '/amount_fen');
+		end if;
+		update fund_projects set disbursed_fen = disbursed_fen + amt
+		    where id = e.project_id and
+			disbursed_fen + amt <= committed_fen;
+		if not found then
+			perform xz.refuse(409, 'insufficient_funds',
+			    'the payment exceeds the committed funds',
+			    '/amount_fen');
+		end if;
+	else
+		update fund_project_lines set disbursed_fen = disbursed_fen - amt,
+		    updated_at = now()
+		    where id = e.funding_line_id and project_id = e.project_id
+			and allocation_id = e.allocation_id and
+			disbursed_fen >= amt;
+		if not found then
+			perform xz.refuse(409, 'invalid_state',
+			    'nothing to reverse on this funding line', null);
+		end if;
+		update fund_projects set disbursed_fen = disbursed_fen - amt
+		    where id = e.project_id;
+	end if;
+	return e;
+end
+$$;
+
 -- Applies one ledger row to the counters, or refuses it.  Runs as the
 -- owner (the service has no UPDATE on any counter); the row's tenancy
 -- columns are filled here from the allocation, so the insert policy
@@ -569,6 +630,13 @@ declare
 	l	fund_project_lines;
 	amt	constant bigint := new.amount_fen;
 begin
+	new.at := now();
+	new.actor_sub := coalesce(xz.claim('sub'), current_user);
+	new.actor_role := coalesce(xz.claim('role'), 'system');
+	new.request_id := xz.claim('request_id');
+	if new.kind in ('disbursement', 'reversal') then
+		return xz.fund_ledger_pay(new);
+	end if;
 	select * into a from fund_allocations where id = new.allocation_id;
 	if not found then
 		perform xz.refuse(404, 'not_found', 'no such allocation',
@@ -577,10 +645,6 @@ begin
 	new.county_code := a.county_code;
 	new.township_code := a.township_code;
 	new.source_id := a.source_id;
-	new.at := now();
-	new.actor_sub := coalesce(xz.claim('sub'), current_user);
-	new.actor_role := coalesce(xz.claim('role'), 'system');
-	new.request_id := xz.claim('request_id');
 
 	if new.kind in ('allocation', 'withdrawal') then
 		new.project_id := null;
@@ -695,52 +759,9 @@ begin
 		return new;
 	end if;
 
-	-- Disbursements and reversals come from fund_disbursements' trigger,
-	-- which names the line.
-	if new.disbursement_id is null then
-		perform xz.refuse(403, 'forbidden',
-		    'payments are made through disbursements', null);
-	end if;
-	if p.status = 'revoked' then
-		perform xz.refuse(409, 'project_revoked',
-		    'a revoked project cannot be paid', null);
-	end if;
-	if p.status not in ('in_progress', 'completed') then
-		perform xz.refuse(409, 'invalid_state', format('payments are '
-		    'made in in_progress or completed; the project is %s',
-		    p.status), null);
-	end if;
-	if new.kind = 'disbursement' then
-		update fund_project_lines set disbursed_fen = disbursed_fen + amt,
-		    updated_at = now()
-		    where id = new.funding_line_id and project_id = p.id and
-			allocation_id = a.id and
-			disbursed_fen + amt <= committed_fen;
-		if not found then
-			perform xz.refuse(409, 'insufficient_funds',
-			    'the payment exceeds the funding line''s '
-			    'committed funds', '/amount_fen');
-		end if;
-		update fund_projects set disbursed_fen = disbursed_fen + amt
-		    where id = p.id and disbursed_fen + amt <= committed_fen;
-		if not found then
-			perform xz.refuse(409, 'insufficient_funds',
-			    'the payment exceeds the committed funds',
-			    '/amount_fen');
-		end if;
-	else
-		update fund_project_lines set disbursed_fen = disbursed_fen - amt,
-		    updated_at = now()
-		    where id = new.funding_line_id and project_id = p.id and
-			allocation_id = a.id and disbursed_fen >= amt;
-		if not found then
-			perform xz.refuse(409, 'invalid_state',
-			    'nothing to reverse on this funding line', null);
-		end if;
-		update fund_projects set disbursed_fen = disbursed_fen - amt
-		    where id = p.id;
-	end if;
-	return new;
+	perform xz.refuse(403, 'forbidden',
+	    'payments are made through disbursements', null);
+	return null;
 end
 $$;
 create trigger fund_ledger_apply before insert on fund_ledger
@@ -1469,22 +1490,12 @@ declare
 	amt	constant bigint := (b ->> 'amount_fen')::bigint;
 begin
 	replayed := true;
-	select * into d from fund_disbursements
-	    where created_by = sub and idempotency_key = p_key;
-	if found then
-		if d.request_hash <> h then
-			perform xz.refuse(422, 'idempotency_key_reused',
-			    'this Idempotency-Key was used for another '
-			    'request', null);
-		end if;
-		body := xz.fund_disbursement_json(d);
-		return;
-	end if;
+	-- The project's lock first: a concurrent retry with this key has
+	-- then committed (or failed) before the key is looked up.
 	select * into p from fund_projects where id = p_project for update;
 	if not found then
 		perform xz.refuse(404, 'not_found', 'no such project', null);
 	end if;
-	-- A concurrent retry with this key may have committed meanwhile.
 	select * into d from fund_disbursements
 	    where created_by = sub and idempotency_key = p_key;
 	if found then
