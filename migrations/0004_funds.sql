@@ -31,8 +31,8 @@
 --    service's functions below, under a row policy per kind and role.
 -- 4. Lock order, to keep concurrent money paths free of deadlocks:
 --    project, then its funding lines, then allocations, then the source,
---    then the source; several lines or allocations are always taken in
---    (source_id, allocation_id) order.
+--    then the township's totals row; several lines or allocations are
+--    always taken in (source_id, allocation_id) order.
 -- 5. Workflow.  draft -> submitted -> (approved) filed -> review_passed |
 --    rectification_required | revoked; rectification_required ->
 --    submitted; submitted -> draft (returned); review_passed ->
@@ -61,12 +61,15 @@
 --    of the request; a retry returns the first row, the same key with
 --    another request is XZ422.  Concurrent retries wait on the project
 --    lock and then find the first row.
--- 9. Reports read counters, never the ledger: allocations (allocated,
---    withdrawn, committed), funding lines and projects (committed,
---    disbursed).  A county summary reads one row per allocation and per
---    project of the county; no row is shared by two projects' payments, so
---    concurrent payments never wait on one another (a per-township totals
---    row would make every payment of a township queue behind the last).
+-- 9. Reports read counters, never the ledger.  Township reports read
+--    allocations, funding lines and projects.  The county summary reads
+--    fund_township_totals: allocated and committed on slot 0 of each
+--    township (moved by allocations, withdrawals, commitments and
+--    releases, which are rare and serialised per allocation anyway), and
+--    disbursed spread over slots 1-16 by project, so concurrent payments
+--    of one township seldom wait on the same row.  The summary thus reads
+--    at most 17 rows per township, however many projects and payments
+--    there are.
 -- 10. Access (row policies): county users read their county and write
 --    sources, allocations, settings, reviews and approvals; township users
 --    read their township (and the county's sources and settings) and own
@@ -310,6 +313,18 @@ create index fund_ledger_project on fund_ledger (project_id, id)
 create index fund_ledger_allocation on fund_ledger (allocation_id, id);
 create index fund_ledger_disbursement on fund_ledger (disbursement_id)
     where disbursement_id is not null;
+
+create table fund_township_totals (
+	county_code	char(6) not null,
+	township_code	char(9) not null,
+	slot		smallint not null check (slot between 0 and 16),
+	allocated_fen	bigint not null default 0,
+	committed_fen	bigint not null default 0,
+	disbursed_fen	bigint not null default 0,
+	primary key (township_code, slot)
+);
+create index fund_township_totals_county on fund_township_totals
+    (county_code);
 
 create table fund_project_history (
 	id		bigint generated always as identity primary key,
@@ -556,6 +571,29 @@ create trigger fund_ledger_append_only before update or delete
 create trigger fund_ledger_no_truncate before truncate on fund_ledger
     for each statement execute function xz.fund_ledger_refuse();
 
+-- Adds to a township's totals (decision 9); runs inside the ledger
+-- trigger, as the owner.
+create function xz.fund_totals_add(county char(6), township char(9),
+    slot_ smallint, d_alloc bigint, d_commit bigint, d_paid bigint)
+    returns void
+language plpgsql
+as $$
+begin
+	insert into fund_township_totals as t (county_code, township_code,
+	    slot, allocated_fen, committed_fen, disbursed_fen)
+	values (county, township, slot_, d_alloc, d_commit, d_paid)
+	on conflict (township_code, slot) do update
+	    set allocated_fen = t.allocated_fen + excluded.allocated_fen,
+		committed_fen = t.committed_fen + excluded.committed_fen,
+		disbursed_fen = t.disbursed_fen + excluded.disbursed_fen;
+end
+$$;
+
+-- The totals slot of a project's payments.
+create function xz.fund_pay_slot(project uuid) returns smallint
+language sql immutable strict parallel safe
+as $$ select (1 + abs(hashtext(project::text) % 16))::smallint $$;
+
 -- A payment's or reversal's ledger row (from fund_disbursements' trigger,
 -- which names the line; the service cannot insert these kinds).  The
 -- guarded UPDATEs keep the limits under any concurrency; the project's
@@ -600,6 +638,8 @@ begin
 			    'the payment exceeds the committed funds',
 			    '/amount_fen');
 		end if;
+		perform xz.fund_totals_add(e.county_code, e.township_code,
+		    xz.fund_pay_slot(e.project_id), 0, 0, amt);
 	else
 		update fund_project_lines set disbursed_fen = disbursed_fen - amt,
 		    updated_at = now()
@@ -612,6 +652,8 @@ begin
 		end if;
 		update fund_projects set disbursed_fen = disbursed_fen - amt
 		    where id = e.project_id;
+		perform xz.fund_totals_add(e.county_code, e.township_code,
+		    xz.fund_pay_slot(e.project_id), 0, 0, -amt);
 	end if;
 	return e;
 end
@@ -659,6 +701,8 @@ begin
 				    'the fund source has not that much left to '
 				    'allocate', '/amount_fen');
 			end if;
+			perform xz.fund_totals_add(a.county_code,
+			    a.township_code, 0::smallint, amt, 0, 0);
 		else
 			update fund_allocations
 			    set withdrawn_fen = withdrawn_fen + amt
@@ -673,6 +717,8 @@ begin
 			end if;
 			update fund_sources set allocated_fen = allocated_fen - amt
 			    where id = a.source_id;
+			perform xz.fund_totals_add(a.county_code,
+			    a.township_code, 0::smallint, -amt, 0, 0);
 		end if;
 		return new;
 	end if;
@@ -722,6 +768,8 @@ begin
 		    updated_at = now() where id = l.id;
 		update fund_projects set committed_fen = committed_fen + amt
 		    where id = p.id;
+		perform xz.fund_totals_add(a.county_code, a.township_code,
+		    0::smallint, 0, amt, 0);
 		new.funding_line_id := l.id;
 		new.disbursement_id := null;
 		return new;
@@ -754,6 +802,8 @@ begin
 		    where id = a.id;
 		update fund_projects set committed_fen = committed_fen - amt
 		    where id = p.id;
+		perform xz.fund_totals_add(a.county_code, a.township_code,
+		    0::smallint, 0, -amt, 0);
 		new.funding_line_id := l.id;
 		new.disbursement_id := null;
 		return new;
@@ -1731,12 +1781,9 @@ language plpgsql stable
 as $$
 begin
 	return (with a as (
-		select township_code, sum(amount_fen - withdrawn_fen) as a,
-		    sum(committed_fen) as c
-		from fund_allocations group by township_code
-	), d as (
-		select township_code, sum(disbursed_fen) as d
-		from fund_projects group by township_code
+		select township_code, sum(allocated_fen) as a,
+		    sum(committed_fen) as c, sum(disbursed_fen) as d
+		from fund_township_totals group by township_code
 	), w as (
 		select township_code, count(*) as n, min(filed_at) as oldest
 		from fund_projects where status = 'filed'
@@ -1760,13 +1807,12 @@ begin
 	), t as (
 		select tw.code, tw.name,
 		    coalesce(a.a, 0) as a, coalesce(a.c, 0) as c,
-		    coalesce(d.d, 0) as d, coalesce(w.n, 0) as wn, w.oldest,
+		    coalesce(a.d, 0) as d, coalesce(w.n, 0) as wn, w.oldest,
 		    coalesce(o.n, 0) as overdue, coalesce(v.n, 0) as vn,
 		    coalesce(v.pop, 0) as pop, coalesce(v.cost, 0) as cost,
 		    v.cw
 		from townships tw
 		left join a on a.township_code = tw.code
-		left join d on d.township_code = tw.code
 		left join w on w.township_code = tw.code
 		left join o on o.township_code = tw.code
 		left join v on v.township_code = tw.code
@@ -1845,6 +1891,19 @@ as $$
 	), bd as (
 		select disbursement_id, sum(amount_fen) as v from e
 		where disbursement_id is not null group by disbursement_id
+	), bt as (
+		select township_code,
+		    coalesce(sum(signed) filter (where kind in ('allocation',
+			'withdrawal')), 0) as a,
+		    coalesce(sum(signed) filter (where kind in ('commitment',
+			'release')), 0) as c,
+		    coalesce(sum(signed) filter (where kind in ('disbursement',
+			'reversal')), 0) as d
+		from e group by township_code
+	), tt as (
+		select township_code, sum(allocated_fen) as a,
+		    sum(committed_fen) as c, sum(disbursed_fen) as d
+		from fund_township_totals group by township_code
 	), m as (
 		select 'source' as entity, s.id::text as id,
 		    'allocated_fen' as field, s.allocated_fen as stored,
@@ -1881,6 +1940,15 @@ as $$
 		    coalesce(bd.v, 0)
 		from fund_disbursements d
 		left join bd on bd.disbursement_id = d.id
+		union all
+		select 'township_totals', coalesce(tt.township_code,
+		    bt.township_code)::text, f.field, f.stored, f.ledger
+		from tt full join bt on bt.township_code = tt.township_code,
+		lateral (values ('allocated_fen', coalesce(tt.a, 0),
+		    coalesce(bt.a, 0)),
+		    ('committed_fen', coalesce(tt.c, 0), coalesce(bt.c, 0)),
+		    ('disbursed_fen', coalesce(tt.d, 0), coalesce(bt.d, 0)))
+		    as f(field, stored, ledger)
 	)
 	select jsonb_build_object(
 	    'ok', count(*) filter (where stored <> ledger) = 0,
@@ -1894,6 +1962,8 @@ as $$
 		    'project'),
 		'disbursements', count(distinct id) filter (where entity =
 		    'disbursement'),
+		'townships', count(distinct id) filter (where entity =
+		    'township_totals'),
 		'values', count(*)),
 	    'mismatches', coalesce((jsonb_agg(jsonb_build_object('entity',
 		entity, 'id', id, 'field', field, 'stored', stored,
@@ -1967,7 +2037,7 @@ begin
 	    own_township, own_village);
 	foreach t in array array['fund_settings', 'fund_sources',
 	    'fund_allocations', 'fund_projects', 'fund_project_lines',
-	    'fund_disbursements', 'fund_ledger',
+	    'fund_disbursements', 'fund_ledger', 'fund_township_totals',
 	    'fund_project_history', 'fund_filings']
 	loop
 		execute format('alter table %I enable row level security', t);
@@ -2035,6 +2105,9 @@ begin
 	    ' or (kind = ''commitment'' and %s) or (kind = ''release'' and'
 	    ' (%s or %s))))', in_county, county, township, county, township);
 
+	execute format('create policy fund_township_totals_read on'
+	    ' fund_township_totals for select using (%s and (%s or %s or'
+	    ' (%s)))', in_county, county, township, partner);
 	execute format('create policy fund_filings_read on fund_filings'
 	    ' for select using (%s and (%s or %s))',
 	    in_county, county, township);
@@ -2048,7 +2121,8 @@ $$;
 
 grant select on fund_settings, fund_sources, fund_allocations,
     fund_projects, fund_project_lines, fund_disbursements, fund_ledger,
-    fund_project_history, fund_filings to xiangzhi_app;
+    fund_township_totals, fund_project_history, fund_filings
+    to xiangzhi_app;
 grant update (township_approval_limit_fen) on fund_settings
     to xiangzhi_app;
 grant insert (county_code, name, category, fiscal_year, total_fen,
@@ -2074,6 +2148,7 @@ grant insert (kind, county_code, township_code, source_id, allocation_id,
 
 grant execute on function xz.refuse(integer, text, text, text),
     xz.yuan(bigint), xz.fund_pct(numeric, numeric),
+    xz.fund_pay_slot(uuid),
     xz.fund_source_json(fund_sources),
     xz.fund_allocation_json(fund_allocations),
     xz.fund_line_json(fund_project_lines),
@@ -2102,3 +2177,6 @@ grant execute on function xz.refuse(integer, text, text, text),
 revoke all on function xz.fund_settings_create(), xz.fund_ledger_apply(),
     xz.fund_allocation_post(), xz.fund_disbursement_post(),
     xz.fund_project_record(), xz.fund_project_created() from public;
+-- Totals move only with the ledger.
+revoke all on function xz.fund_totals_add(char, char, smallint, bigint,
+    bigint, bigint), xz.fund_ledger_pay(fund_ledger) from public;
