@@ -27,7 +27,7 @@ MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 	      app/http/metrics.c app/http/job.c app/db/db.c app/org/org.c \
 	      app/identity/token.c app/identity/users.c \
 	      app/identity/clients.c app/coops/coops.c app/coops/assets.c \
-	      app/coops/deals.c $(CORE_SRC)
+	      app/coops/deals.c app/personnel/personnel.c $(CORE_SRC)
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c $(CORE_SRC)
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def

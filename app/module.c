@@ -22,6 +22,7 @@
 #include "xiangzhi/identity.h"
 #include "xiangzhi/jwk.h"
 #include "xiangzhi/org.h"
+#include "xiangzhi/personnel.h"
 #include "xiangzhi/secret.h"
 
 /*
@@ -127,6 +128,7 @@ kore_worker_configure(void)
 	xz_coops_register();
 	xz_assets_register();
 	xz_deals_register();
+	xz_personnel_register();
 }
 
 int

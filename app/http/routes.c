@@ -11,6 +11,7 @@
 #include "xiangzhi/coops.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/org.h"
+#include "xiangzhi/personnel.h"
 #include "xiangzhi/roles.h"
 
 #define GET	HTTP_METHOD_GET
