@@ -2015,11 +2015,6 @@ begin
 		while j < n loop
 			tm := tm || (picked -> j || jsonb_build_object('role',
 			    case when j = i then 'lead' else 'member' end));
-			deps := deps || jsonb_build_object('campaign_id', c.id,
-			    'staff_id', picked -> j -> 'staff_id',
-			    'from', f, 'to', l, 'share_percent', 100,
-			    'role', case when j = i then 'lead'
-			    else 'member' end, 'team', i + 1);
 			j := j + k;
 		end loop;
 		tv := '[]';
@@ -2037,6 +2032,13 @@ begin
 		end if;
 		teams := teams || jsonb_build_object('name', format('第%s组',
 		    i + 1), 'members', tm, 'visits', tv);
+	end loop;
+	-- The deployments to apply, in the order of choice.
+	for j in 0 .. n - 1 loop
+		deps := deps || jsonb_build_object('campaign_id', c.id,
+		    'staff_id', picked -> j -> 'staff_id', 'from', f, 'to', l,
+		    'share_percent', 100, 'role', case when j < k then 'lead'
+		    else 'member' end, 'team', j % k + 1);
 	end loop;
 	return json_build_object('campaign_id', c.id, 'from', f, 'to', l,
 	    'headcount_needed', want, 'proposed', n,
