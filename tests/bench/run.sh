@@ -7,6 +7,9 @@
 # needs a rate well above 6,400 req/s with a tight tail; pgbench's own
 # p99 and average latency at 64 clients are printed for comparison.
 #
+# Also POST /api/v1/campaigns/{id}/team-proposal for a township of 300
+# staff (tests/bench/personnel.sql), target < 200 ms (issue 4).
+#
 # Environment: BENCH_SECONDS (default 10), BENCH_SCALE (default province),
 # BENCH_CONNECTIONS (default 64).  Not a test: it prints figures.
 # First, build/bench-verify (tests/bench/verify.c): µs per token verified.
@@ -148,6 +151,35 @@ tok_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-token.txt")")
 tok_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-token.txt")
 ratio=$(awk -v a="$api_rps" -v b="$pg_tps" 'BEGIN { printf "%.2f", a / b }')
 
+# The team proposal (issue 4) for a township of 300 staff: one
+# connection, requests one after the other (target < 200 ms each).
+psql -XAq -1 -v ON_ERROR_STOP=1 "$XZ_OWNER_URL" \
+    -f "$root/tests/bench/personnel.sql" >"$work/personnel.log"
+camp=$(tail -1 "$work/personnel.log" | tr -d ' ')
+ptok=$(XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
+    "$root/build/xiangzhi-admin" token mint --role township \
+    --township 330599990 --sub bench-proposal --ttl 3600)
+plua="$work/proposal.lua"
+cat >"$plua" <<EOF
+request = function()
+	return wrk.format("POST", "/api/v1/campaigns/$camp/team-proposal",
+	    { ["Authorization"] = "Bearer $ptok",
+	    ["Content-Type"] = "application/json" }, '{"teams": 7}')
+end
+EOF
+proposed=$(curl -s -X POST -H "Authorization: Bearer $ptok" \
+    -H 'content-type: application/json' -d '{"teams": 7}' \
+    "http://127.0.0.1:$svc_port/api/v1/campaigns/$camp/team-proposal" |
+    sed -n 's/.*"proposed" : \([0-9]*\).*/\1/p')
+[ -n "$proposed" ] || { echo "team proposal sanity check failed"; exit 1; }
+echo "== wrk: POST /api/v1/campaigns/{id}/team-proposal (300 staff, 30 villages), 1 connection, ${secs}s"
+wrk -t1 -c1 -d"${secs}s" --latency -s "$plua" \
+    "http://127.0.0.1:$svc_port" >"$work/wrk-proposal.txt"
+cat "$work/wrk-proposal.txt"
+prop_p50_ms=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk-proposal.txt")")
+prop_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-proposal.txt")")
+prop_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-proposal.txt")
+
 echo
 echo "== result ($(nproc) cores, $villages villages, $conns connections, ${secs}s each)"
 printf "   API   GET /api/v1/villages/{code}: %10.0f req/s   p99 %s ms\n" \
@@ -157,12 +189,15 @@ printf "   pgbench -S (same cluster):          %10.0f tps   p99 %s ms (average %
 printf "   ratio API / pgbench -S: %s   (target >= 0.50)\n" "$ratio"
 printf "   token endpoint (password grant, %s conns): %.1f req/s   p99 %s ms\n" \
     "$tconns" "$tok_rps" "$tok_p99_ms"
+printf "   team proposal (300 staff, %s proposed): p50 %s ms   p99 %s ms   (target < 200 ms: %s)\n" \
+    "$proposed" "$prop_p50_ms" "$prop_p99_ms" \
+    "$(awk -v p="$prop_p99_ms" 'BEGIN { print (p < 200) ? "met" : "NOT met" }')"
 printf "   p99 target < 10 ms: %s\n" \
     "$(awk -v p="$p99_ms" 'BEGIN { print (p < 10) ? "met" : "NOT met" }')"
 printf "   ratio target: %s\n" \
     "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }')"
-if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ]; then
-	echo "   WARNING: ${non2xx:-0} GET and ${tok_non2xx:-0} token" \
-	    "responses were not 2xx"
+if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ] || [ -n "$prop_non2xx" ]; then
+	echo "   WARNING: ${non2xx:-0} GET, ${tok_non2xx:-0} token and" \
+	    "${prop_non2xx:-0} proposal responses were not 2xx"
 	exit 1
 fi
