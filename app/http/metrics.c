@@ -17,7 +17,7 @@
 
 #include "xiangzhi/http.h"
 
-#define ROUTES_MAX	128
+#define ROUTES_MAX	192
 #define UNMATCHED	ROUTES_MAX	/* requests that matched no route */
 
 static const int	statuses[] = {
