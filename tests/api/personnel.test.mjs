@@ -492,3 +492,94 @@ test('personnel: teams, visits and coverage; village users see the ' +
 	    { token: v2 });
 	expectProblem(res, 404, 'not_found');
 });
+
+test('personnel: bad input on the other writes names the field; lists ' +
+    'page by key', async (t) => {
+	const T = await township(t, 1);
+	const U = await township(t, 1);
+	const s = await staff(T, 'social_affairs');
+	const c = await campaign(T);
+	const team = await post(`/api/v1/campaigns/${c.id}/teams`,
+	    { name: '二组' }, T.tok);
+	const uc = await campaign(U);
+	const uteam = await post(`/api/v1/campaigns/${uc.id}/teams`,
+	    { name: '外组' }, U.tok);
+	const d = await post('/api/v1/deployments', { campaign_id: c.id,
+	    staff_id: s.id, from: '2031-03-01', to: '2031-03-02' }, T.tok);
+	const P = (p, body) => patch(p, body, T.tok);
+	for (const [body, ptr, code] of [
+	    [{ share_percent: 0 }, '/share_percent'],
+	    [{ role: 'chief' }, '/role'],
+	    [{ team_id: 'x' }, '/team_id', 'format'],
+	    [{ team_id: uteam.id }, '/team_id', 'not_found'],
+	    [{ campaign_id: c.id }, '/campaign_id', 'unknown_field'],
+	    [{}, '', 'empty']])
+		expectBad(await P(`/api/v1/deployments/${d.id}`, body), ptr,
+		    code);
+	let res = await P(`/api/v1/deployments/${d.id}`, { team_id: team.id,
+	    role: 'lead' });
+	expectStatus(res, 200);
+	assert.equal(res.json.team_id, team.id);
+	res = await P(`/api/v1/deployments/${d.id}`, { team_id: null });
+	expectStatus(res, 200);
+	assert.equal(res.json.team_id, null);
+	for (const [body, ptr] of [[{ name: '' }, '/name'],
+	    [{ visits: {} }, '/visits'], [{ visits: [1] }, '/visits/0']])
+		expectBad(await P(`/api/v1/campaign-teams/${team.id}`, body), ptr);
+	for (const [body, ptr] of [[{ kind: 'club' }, '/kind'],
+	    [{ name: 'x'.repeat(65) }, '/name']])
+		expectBad(await P(`/api/v1/origin-units/${T.unit}`, body), ptr);
+	for (const [body, ptr] of [[{ status: 'transferred_out' }, '/status'],
+	    [{ phone: null }, '/phone'], [{ phone: '1390000000x' }, '/phone'],
+	    [{ center_id: U.centers.social_affairs }, '/center_id']])
+		expectBad(await P(`/api/v1/staff/${s.id}`, body), ptr);
+	const tb = { center_id: U.centers.social_affairs,
+	    origin_unit_id: U.unit, effective_on: '2031-05-01', reason: '调' };
+	for (const [k, v] of [['center_id', 'x'], ['origin_unit_id', 1],
+	    ['effective_on', '2031-5-1'], ['reason', ''],
+	    ['reason', 'x'.repeat(201)]]) {
+		res = await api('POST', `/api/v1/staff/${s.id}/transfer`,
+		    { token: T.county, body: { ...tb, [k]: v } });
+		expectBad(res, `/${k}`);
+	}
+	for (const body of [{}, { reason: 'x'.repeat(201) }]) {
+		res = await api('POST', `/api/v1/deployments/${d.id}/cancel`,
+		    { token: T.tok, body });
+		expectBad(res, '/reason');
+	}
+	res = await api('POST', `/api/v1/campaigns/${c.id}/team-proposal`,
+	    { token: T.tok, body: { headcount: 0, from: 'x' } });
+	expectBad(res, '/headcount');
+	expectBad(res, '/from');
+	/* Keyset paging: two pages of three staff, then nothing. */
+	await staff(T, 'social_affairs');
+	await staff(T, 'social_affairs');
+	const seen = [];
+	let url = `/api/v1/staff?township=${T.code}&limit=2`;
+	for (let i = 0; i < 2; i++) {
+		res = await api('GET', url, { token: T.tok });
+		expectStatus(res, 200);
+		seen.push(...res.json.items.map((x) => x.id));
+		if (i === 0) {
+			assert.equal(res.json.items.length, 2);
+			assert.ok(res.json.next_cursor);
+			assert.match(res.headers.get('link'), /rel="next"/);
+			url = `/api/v1/staff?township=${T.code}&limit=2&cursor=` +
+			    res.json.next_cursor;
+		}
+	}
+	assert.equal(res.json.next_cursor, null);
+	assert.equal(new Set(seen).size, 3);
+	assert.deepEqual(seen, [...seen].sort());
+	res = await api('GET', `/api/v1/skill-tags?township=${T.code}&limit=2`,
+	    { token: T.tok });
+	expectStatus(res, 200);
+	res = await api('GET', `/api/v1/skill-tags?township=${T.code}&cursor=` +
+	    res.json.next_cursor, { token: T.tok });
+	expectStatus(res, 200);
+	assert.deepEqual(res.json.items.map((x) => x.code), ['statistics']);
+	for (const q of ['limit=0', 'limit=201', 'cursor=zz', 'township=1']) {
+		res = await api('GET', `/api/v1/staff?${q}`, { token: T.tok });
+		expectProblem(res, 400, 'validation_failed');
+	}
+});
