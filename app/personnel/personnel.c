@@ -439,13 +439,30 @@ static const struct pers_op	ops[] = {
 	    1, PERIOD_DAYS, NULL },
 };
 
+/*
+ * Registers the statements; a route of the permission table that names
+ * these handlers without a row in ops[] stops the worker here, not at
+ * its first request.
+ */
 void
 xz_personnel_register(void)
 {
-	size_t		i;
+	size_t		i, k;
 
 	for (i = 0; i < nitems(stmts); i++)
 		xz_db_register(stmts[i]);
+	for (i = 0; i < xz_routes_count; i++) {
+		if (xz_routes[i].start != xz_pers_start)
+			continue;
+		for (k = 0; k < nitems(ops); k++) {
+			if (ops[k].method == xz_routes[i].method &&
+			    strcmp(ops[k].path, xz_routes[i].path) == 0)
+				break;
+		}
+		if (k == nitems(ops))
+			fatal("personnel: no handler for %s",
+			    xz_routes[i].path);
+	}
 }
 
 /* ---------------------------------------------------------------- handlers */
