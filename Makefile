@@ -28,8 +28,9 @@ MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 	      app/identity/token.c app/identity/users.c \
 	      app/identity/clients.c app/coops/coops.c app/coops/assets.c \
 	      app/coops/deals.c app/funds/alloc.c app/funds/projects.c \
-	      app/funds/pay.c $(CORE_SRC)
-ADMIN_SRC  := app/admin/admin.c app/admin/seed.c $(CORE_SRC)
+	      app/funds/pay.c app/personnel/personnel.c $(CORE_SRC)
+ADMIN_SRC  := app/admin/admin.c app/admin/seed.c \
+	      app/admin/seed_personnel.c $(CORE_SRC)
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
 

@@ -23,6 +23,7 @@
 #include "xiangzhi/identity.h"
 #include "xiangzhi/jwk.h"
 #include "xiangzhi/org.h"
+#include "xiangzhi/personnel.h"
 #include "xiangzhi/secret.h"
 
 /*
@@ -131,6 +132,7 @@ kore_worker_configure(void)
 	xz_funds_alloc_register();
 	xz_funds_projects_register();
 	xz_funds_pay_register();
+	xz_personnel_register();
 }
 
 int

@@ -237,6 +237,8 @@ cmd_seed(int argc, char **argv)
 		rc = xz_seed_demo_identity(conn);
 	if (rc == 0)
 		rc = xz_seed_demo_coops(conn);
+	if (rc == 0)
+		rc = xz_seed_demo_personnel(conn);
 	PQfinish(conn);
 	return (rc == 0 ? 0 : 1);
 }

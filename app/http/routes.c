@@ -12,6 +12,7 @@
 #include "xiangzhi/funds.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/org.h"
+#include "xiangzhi/personnel.h"
 #include "xiangzhi/roles.h"
 
 #define GET	HTTP_METHOD_GET

@@ -50,4 +50,12 @@ int	xz_seed_demo_identity(PGconn *conn);
  */
 int	xz_seed_demo_coops(PGconn *conn);
 
+/*
+ * Demo personnel (issue 4), demo county only: origin units, skills,
+ * 40-120 staff per township, a census-style and a law-publicity campaign
+ * with their teams and deployments (app/admin/seed_personnel.c).
+ * Idempotent; returns 0 on success, -1 on error (printed to stderr).
+ */
+int	xz_seed_demo_personnel(PGconn *conn);
+
 #endif

@@ -739,9 +739,13 @@ test('input: an unsafe or over-long X-Request-Id is replaced', async () => {
 
 /* -------------------------------------------------------------- audit */
 
-function auditOne(id, entity, action, code)
+/* The one audit row of id, besides `others` rows of other entities. */
+function auditOne(id, entity, action, code, others = 0)
 {
-	const rows = auditRows(id);
+	const all = auditRows(id);
+	const rows = all.filter((r) => r.entity === entity);
+	assert.equal(all.length, 1 + others, `audit rows for ${id}: ` +
+	    JSON.stringify(all));
 	assert.equal(rows.length, 1, `one audit row for ${id}: ` +
 	    JSON.stringify(rows));
 	const a = rows[0];
@@ -762,7 +766,14 @@ test('input: each successful mutation writes an audit row with the ' +
 	    body: { code: tcode, name: '审计镇', kind: 'town' },
 	    headers: { 'x-request-id': id } });
 	expectStatus(res, 201);
-	let a = auditOne(id, 'townships', 'insert', tcode);
+	/* A new township comes with its four centers (issue 4), audited. */
+	const centers = auditRows(id).filter((r) => r.entity === 'centers');
+	assert.deepEqual(centers.map((r) => r.after.kind).sort(),
+	    ['construction_development', 'law_based_governance',
+	    'party_mass_service', 'social_affairs']);
+	assert.ok(centers.every((r) => r.action === 'insert' &&
+	    r.township_code === tcode && r.actor_sub === 'api-test-county'));
+	let a = auditOne(id, 'townships', 'insert', tcode, 4);
 	assert.equal(a.actor_sub, 'api-test-county');
 	assert.equal(a.actor_role, 'county');
 	assert.equal(a.county_code, f.county);

@@ -21,6 +21,8 @@
 #   `XZ_SEED_FUNDS_BATCHES=10 xiangzhi-admin seed-demo` has grown every
 #   benchmark county's funds data tenfold.  Targets: p99 < 50 ms, and the
 #   p99 after growth < 2x the p99 before.
+# Also POST /api/v1/campaigns/{id}/team-proposal for a township of 300
+# staff (tests/bench/personnel.sql), target < 200 ms (issue 4).
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_SCALE (default province),
 # BENCH_CONNECTIONS (default 64), BENCH_TOKEN_CONNECTIONS (default 4),
@@ -344,6 +346,34 @@ met()
 {
 	awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"
 }
+# The team proposal (issue 4) for a township of 300 staff: one
+# connection, requests one after the other (target < 200 ms each).
+psql -XAq -1 -v ON_ERROR_STOP=1 "$XZ_OWNER_URL" \
+    -f "$root/tests/bench/personnel.sql" >"$work/personnel.log"
+camp=$(tail -1 "$work/personnel.log" | tr -d ' ')
+ptok=$(XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
+    "$root/build/xiangzhi-admin" token mint --role township \
+    --township 330599990 --sub bench-proposal --ttl 3600)
+plua="$work/proposal.lua"
+cat >"$plua" <<EOF
+request = function()
+	return wrk.format("POST", "/api/v1/campaigns/$camp/team-proposal",
+	    { ["Authorization"] = "Bearer $ptok",
+	    ["Content-Type"] = "application/json" }, '{"teams": 7}')
+end
+EOF
+proposed=$(curl -s -X POST -H "Authorization: Bearer $ptok" \
+    -H 'content-type: application/json' -d '{"teams": 7}' \
+    "http://127.0.0.1:$svc_port/api/v1/campaigns/$camp/team-proposal" |
+    sed -n 's/.*"proposed" : \([0-9]*\).*/\1/p')
+[ -n "$proposed" ] || { echo "team proposal sanity check failed"; exit 1; }
+echo "== wrk: POST /api/v1/campaigns/{id}/team-proposal (300 staff, 30 villages), 1 connection, ${secs}s"
+wrk -t1 -c1 -d"${secs}s" --latency -s "$plua" \
+    "http://127.0.0.1:$svc_port" >"$work/wrk-proposal.txt"
+cat "$work/wrk-proposal.txt"
+prop_p50_ms=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk-proposal.txt")")
+prop_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-proposal.txt")")
+prop_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-proposal.txt")
 
 echo
 echo "== result ($(nproc) cores, $villages villages, $conns connections, ${secs}s each)"
@@ -379,6 +409,17 @@ if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ]; then
 	echo "   WARNING: ${non2xx:-0} GET and ${tok_non2xx:-0} token" \
 	    "responses were not 2xx"
 	bad=1
+printf "   team proposal (300 staff, %s proposed): p50 %s ms   p99 %s ms   (target < 200 ms: %s)\n" \
+    "$proposed" "$prop_p50_ms" "$prop_p99_ms" \
+    "$(awk -v p="$prop_p99_ms" 'BEGIN { print (p < 200) ? "met" : "NOT met" }')"
+printf "   p99 target < 10 ms: %s\n" \
+    "$(awk -v p="$p99_ms" 'BEGIN { print (p < 10) ? "met" : "NOT met" }')"
+printf "   ratio target: %s\n" \
+    "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }')"
+if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ] || [ -n "$prop_non2xx" ]; then
+	echo "   WARNING: ${non2xx:-0} GET, ${tok_non2xx:-0} token and" \
+	    "${prop_non2xx:-0} proposal responses were not 2xx"
+	exit 1
 fi
 if [ -n "$pay_non2xx" ] || [ -n "$sum1_non2xx" ] || [ -n "$sumN_non2xx" ]
 then
