@@ -303,6 +303,17 @@ funds_size()
 }
 
 # summary_run TAG: prints the wrk output, leaves $work/wrk-sum.TAG.txt.
+# Vacuum and analyze what seeding or paying wrote, so that autovacuum is
+# not busy on the two cores while the summary is measured (it would be
+# after 10x growth, not before).
+settle()
+{
+	psql_owner "vacuum (analyze) fund_sources, fund_allocations,
+	    fund_projects, fund_project_lines, fund_disbursements, fund_ledger,
+	    fund_township_totals, fund_project_history, fund_filings,
+	    audit_log" >/dev/null
+}
+
 summary_run()
 {
 	echo "== wrk: GET /api/v1/funds/county-summary, $sconns connections, ${secs}s ($1)"
@@ -316,6 +327,7 @@ summary_run()
 
 size1=$(funds_size)
 echo "   funds data: $size1"
+settle
 summary_run 1x
 sum1_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-sum.1x.txt")
 sum1_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-sum.1x.txt")")
@@ -328,9 +340,7 @@ XZ_SEED_FUNDS_BATCHES=$growth "$ADMIN" seed-demo --scale "$scale" \
 	cat "$work/grow.log"
 	exit 1
 }
-psql_owner "analyze fund_sources, fund_allocations, fund_projects,
-    fund_project_lines, fund_disbursements, fund_ledger,
-    fund_project_history, fund_filings"
+settle
 grow_secs=$(( $(date +%s) - t0 ))
 sizeN=$(funds_size)
 echo "   funds data: $sizeN (${grow_secs} s)"
@@ -404,22 +414,13 @@ printf "   county summary p99 target < 50 ms: %s (before), %s (after)\n" \
     "$(met "$sum1_p99 < 50")" "$(met "$sumN_p99 < 50")"
 printf "   p99 growth with %sx data: %s   (target < 2): %s\n" "$growth" \
     "$sum_growth" "$(met "$sum_growth < 2")"
-bad=0
-if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ]; then
-	echo "   WARNING: ${non2xx:-0} GET and ${tok_non2xx:-0} token" \
-	    "responses were not 2xx"
-	bad=1
 printf "   team proposal (300 staff, %s proposed): p50 %s ms   p99 %s ms   (target < 200 ms: %s)\n" \
-    "$proposed" "$prop_p50_ms" "$prop_p99_ms" \
-    "$(awk -v p="$prop_p99_ms" 'BEGIN { print (p < 200) ? "met" : "NOT met" }')"
-printf "   p99 target < 10 ms: %s\n" \
-    "$(awk -v p="$p99_ms" 'BEGIN { print (p < 10) ? "met" : "NOT met" }')"
-printf "   ratio target: %s\n" \
-    "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) ? "met" : "NOT met" }')"
+    "$proposed" "$prop_p50_ms" "$prop_p99_ms" "$(met "$prop_p99_ms < 200")"
+bad=0
 if [ -n "$non2xx" ] || [ -n "$tok_non2xx" ] || [ -n "$prop_non2xx" ]; then
 	echo "   WARNING: ${non2xx:-0} GET, ${tok_non2xx:-0} token and" \
 	    "${prop_non2xx:-0} proposal responses were not 2xx"
-	exit 1
+	bad=1
 fi
 if [ -n "$pay_non2xx" ] || [ -n "$sum1_non2xx" ] || [ -n "$sumN_non2xx" ]
 then
