@@ -74,7 +74,8 @@
 --    sources, allocations, settings, reviews and approvals; township users
 --    read their township (and the county's sources and settings) and own
 --    its projects and payments; village users read and propose their
---    village's projects and see their money; partners with funds:read read
+--    village's projects and see their money (and the county's source
+--    names); partners with funds:read read
 --    projects, allocations and funding lines (the figures of the reports)
 --    of their granted townships, never payments or the ledger list.
 
@@ -1707,6 +1708,24 @@ begin
 	end if;
 	r := jsonb_build_object('township_code', p_township,
 	    'from', p_from, 'to', p_to, 'totals', totals);
+	-- A village sees its own projects' funding lines, not the
+	-- township's allocations: committed and disbursed by source only.
+	if village then
+		r := r || jsonb_build_object('by_source', coalesce((
+		    select jsonb_agg(jsonb_build_object('source_id',
+			t.source_id, 'name', s.name, 'category', s.category,
+			'fiscal_year', s.fiscal_year, 'allocated_fen', null,
+			'committed_fen', t.c, 'disbursed_fen', t.d,
+			'available_fen', null,
+			'utilisation_pct', xz.fund_pct(t.d, t.c))
+			order by s.fiscal_year desc, s.name, t.source_id)
+		    from (select source_id, sum(committed_fen) as c,
+			sum(disbursed_fen) as d from fund_project_lines
+			where p_township is null or
+			    township_code = p_township
+			group by source_id) t
+		    join fund_sources s on s.id = t.source_id), '[]'::jsonb));
+	else
 	r := r || jsonb_build_object('by_source', coalesce((
 	    select jsonb_agg(jsonb_build_object('source_id', t.source_id,
 		'name', s.name, 'category', s.category,
@@ -1726,6 +1745,7 @@ begin
 		    where p_township is null or township_code = p_township) x
 		group by x.source_id) t
 	    left join fund_sources s on s.id = t.source_id), '[]'::jsonb));
+	end if;
 	r := r || jsonb_build_object('by_category', coalesce((
 	    select jsonb_agg(jsonb_build_object('category', x.category,
 		'projects', x.n, 'budget_fen', x.b, 'committed_fen', x.c,
@@ -2052,10 +2072,11 @@ begin
 	    in_county, county, in_county, county);
 
 	execute format('create policy fund_sources_read on fund_sources'
-	    ' for select using (%s and (%s or %s''township'' or (%s''partner'''
+	    ' for select using (%s and (%s or %s''township'' or %s''village'''
+	    ' or (%s''partner'''
 	    ' and ''funds:read'' = any (string_to_array((select'
 	    ' xz.claim(''scopes'')), '' '')))))', in_county, county, role_is,
-	    role_is);
+	    role_is, role_is);
 	execute format('create policy fund_sources_insert on fund_sources'
 	    ' for insert with check (%s and %s)', in_county, county);
 	execute format('create policy fund_sources_update on fund_sources'
