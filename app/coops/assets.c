@@ -412,9 +412,6 @@ static int		asset_patch_begin(struct xz_ctx *,
 static int		asset_list_begin(struct xz_ctx *,
 			    const char *const *, char (*)[XZ_FILTER_MAX],
 			    const char **, char *, size_t);
-static void		filter_enum(const char *, const char *,
-			    const char *const *, struct xz_errors *);
-static const char	*filter_or_null(const char *);
 static int		asset_cursor_valid(const char *);
 static void		body_decimal(struct xz_ctx *, const char *, long long,
 			    char *, size_t, struct xz_errors *);
@@ -469,7 +466,7 @@ xz_machines_list(struct xz_ctx *ctx)
 	    sizeof(limit))) != XZ_NEXT)
 		return (r);
 	ctx->q_main = xz_tx_add(ctx->tx, &machine_list, coop,
-	    filter_or_null(vals[0]), filter_or_null(vals[1]), ctx->cursor,
+	    xz_opt(vals[0]), xz_opt(vals[1]), ctx->cursor,
 	    limit);
 	return (xz_ctx_run(ctx));
 }
@@ -571,7 +568,7 @@ xz_parcels_list(struct xz_ctx *ctx)
 	    sizeof(limit))) != XZ_NEXT)
 		return (r);
 	ctx->q_main = xz_tx_add(ctx->tx, &parcel_list, coop,
-	    filter_or_null(vals[0]), filter_or_null(vals[1]), ctx->cursor,
+	    xz_opt(vals[0]), xz_opt(vals[1]), ctx->cursor,
 	    limit);
 	return (xz_ctx_run(ctx));
 }
@@ -690,8 +687,8 @@ xz_houses_list(struct xz_ctx *ctx)
 	    sizeof(limit))) != XZ_NEXT)
 		return (r);
 	ctx->q_main = xz_tx_add(ctx->tx, &house_list, coop,
-	    filter_or_null(vals[0]), filter_or_null(vals[1]),
-	    filter_or_null(vals[2]), ctx->cursor, limit);
+	    xz_opt(vals[0]), xz_opt(vals[1]),
+	    xz_opt(vals[2]), ctx->cursor, limit);
 	return (xz_ctx_run(ctx));
 }
 
@@ -1036,13 +1033,13 @@ asset_list_begin(struct xz_ctx *ctx, const char *const *names,
 				xz_errors_add(&errs, 1, "member", "format",
 				    "member must be a lower-case UUID");
 		} else if (strcmp(names[i], "type") == 0) {
-			filter_enum(vals[i], "type", machine_types, &errs);
+			xz_enum_param(vals[i], "type", machine_types, &errs);
 		} else if (strcmp(names[i], "land_use") == 0) {
-			filter_enum(vals[i], "land_use", land_uses, &errs);
+			xz_enum_param(vals[i], "land_use", land_uses, &errs);
 		} else if (strcmp(names[i], "occupancy") == 0) {
-			filter_enum(vals[i], "occupancy", occupancies, &errs);
+			xz_enum_param(vals[i], "occupancy", occupancies, &errs);
 		} else if (strcmp(names[i], "condition") == 0) {
-			filter_enum(vals[i], "condition",
+			xz_enum_param(vals[i], "condition",
 			    names == machine_filters ? machine_conditions :
 			    house_conditions, &errs);
 		}
@@ -1056,26 +1053,6 @@ asset_list_begin(struct xz_ctx *ctx, const char *const *names,
 	ctx->q_check = xz_tx_add(ctx->tx, &asset_ctx, *coop, NULL, NULL,
 	    NULL);
 	return (XZ_NEXT);
-}
-
-static void
-filter_enum(const char *val, const char *name, const char *const *choices,
-    struct xz_errors *errs)
-{
-	size_t		i;
-
-	for (i = 0; choices[i] != NULL; i++) {
-		if (strcmp(choices[i], val) == 0)
-			return;
-	}
-	xz_errors_add(errs, 1, name, "enum",
-	    "%s is not one of the allowed values", name);
-}
-
-static const char *
-filter_or_null(const char *val)
-{
-	return (val[0] != '\0' ? val : NULL);
 }
 
 static int

@@ -528,12 +528,9 @@ static int		range_params(const char *, const char *, int,
 static void		uuid_param(char *, const char *, struct xz_errors *);
 static void		date_param(const char *, const char *,
 			    struct xz_errors *);
-static void		enum_param(const char *, const char *,
-			    const char *const *, struct xz_errors *);
 static long		date_days(const char *);
 static long		date_plus_years(const char *, int);
 static int		query_has(struct xz_ctx *, const char *);
-static const char	*opt(const char *);
 
 void
 xz_deals_register(void)
@@ -836,7 +833,7 @@ xz_coops_report(struct xz_ctx *ctx)
 		return (xz_bad(ctx, &errs));
 	ctx->phase = vals[2][0] != '\0';
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), &deals_report,
-	    opt(vals[0]), opt(vals[1]), opt(vals[2]));
+	    xz_opt(vals[0]), xz_opt(vals[1]), xz_opt(vals[2]));
 	return (xz_ctx_run(ctx));
 }
 
@@ -899,7 +896,7 @@ deal_list(struct xz_ctx *ctx, const struct xz_stmt *st,
 			else
 				to = vals[n];
 		} else {
-			enum_param(vals[n], names[n],
+			xz_enum_param(vals[n], names[n],
 			    strcmp(kinds[n], "booking_status") == 0 ?
 			    booking_statuses : deal_statuses, &errs);
 		}
@@ -916,12 +913,12 @@ deal_list(struct xz_ctx *ctx, const struct xz_stmt *st,
 	switch (n) {
 	case 3:
 		ctx->q_main = xz_tx_add(ctx->tx, st, ctx->cursor,
-		    opt(vals[0]), opt(vals[1]), opt(vals[2]), limit);
+		    xz_opt(vals[0]), xz_opt(vals[1]), xz_opt(vals[2]), limit);
 		break;
 	case 6:
 		ctx->q_main = xz_tx_add(ctx->tx, st, ctx->cursor,
-		    opt(vals[0]), opt(vals[1]), opt(vals[2]), opt(vals[3]),
-		    opt(vals[4]), opt(vals[5]), limit);
+		    xz_opt(vals[0]), xz_opt(vals[1]), xz_opt(vals[2]),
+		    xz_opt(vals[3]), xz_opt(vals[4]), xz_opt(vals[5]), limit);
 		break;
 	default:
 		fatal("deal_list: %zu filters", n);
@@ -1006,7 +1003,7 @@ deal_availability(struct xz_ctx *ctx, const struct xz_stmt *st,
 		    &errs);
 	if (vals[2][0] != '\0') {
 		if (strcmp(names[2], "type") == 0) {
-			enum_param(vals[2], "type", machine_types, &errs);
+			xz_enum_param(vals[2], "type", machine_types, &errs);
 		} else {
 			chars = xz_utf8_len(vals[2], strlen(vals[2]));
 			if (chars < 1 || chars > 32)
@@ -1023,7 +1020,7 @@ deal_availability(struct xz_ctx *ctx, const struct xz_stmt *st,
 		kore_strlcpy(ctx->cursor, ZERO_UUID, sizeof(ctx->cursor));
 	(void)snprintf(limit, sizeof(limit), "%lld", ctx->limit + 1);
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 1), st, ctx->cursor, vals[0],
-	    vals[1], opt(vals[2]), opt(vals[3]), limit);
+	    vals[1], xz_opt(vals[2]), xz_opt(vals[3]), limit);
 	return (xz_ctx_run(ctx));
 }
 
@@ -1184,20 +1181,6 @@ date_param(const char *v, const char *name, struct xz_errors *errs)
 		    "%s must be a date YYYY-MM-DD", name);
 }
 
-static void
-enum_param(const char *v, const char *name, const char *const *choices,
-    struct xz_errors *errs)
-{
-	size_t		i;
-
-	for (i = 0; choices[i] != NULL; i++) {
-		if (strcmp(choices[i], v) == 0)
-			return;
-	}
-	xz_errors_add(errs, 1, name, "enum",
-	    "%s is not one of the allowed values", name);
-}
-
 static long
 date_days(const char *s)
 {
@@ -1242,9 +1225,3 @@ query_has(struct xz_ctx *ctx, const char *name)
 	return (0);
 }
 
-/* An absent filter ("") is SQL NULL. */
-static const char *
-opt(const char *v)
-{
-	return (v[0] != '\0' ? v : NULL);
-}

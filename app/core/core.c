@@ -664,3 +664,23 @@ xz_blank_check(json_t *obj, const struct xz_field *fields, size_t nfields,
 			    "%s must not be blank", fields[i].name);
 	}
 }
+
+void
+xz_enum_param(const char *v, const char *name, const char *const *choices,
+    struct xz_errors *errs)
+{
+	size_t		i;
+
+	for (i = 0; choices[i] != NULL; i++) {
+		if (strcmp(choices[i], v) == 0)
+			return;
+	}
+	xz_errors_add(errs, 1, name, "enum",
+	    "%s is not one of the allowed values", name);
+}
+
+const char *
+xz_opt(const char *v)
+{
+	return (v[0] != '\0' ? v : NULL);
+}

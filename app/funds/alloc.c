@@ -271,7 +271,6 @@ static int	patched_done(struct xz_ctx *, const char *);
 static int	created_done(struct xz_ctx *, const char *, const char *);
 static int	document_taken(struct xz_ctx *);
 static int	json_done(struct xz_ctx *, const char *);
-static const char	*opt(const char *);
 
 void
 xz_funds_alloc_register(void)
@@ -576,7 +575,8 @@ xz_fund_ledger_list(struct xz_ctx *ctx)
 	(void)snprintf(limit, sizeof(limit), "%lld", ctx->limit + 1);
 	(void)xz_tx_add(xz_ctx_tx(ctx, 1), &custom_plan);
 	ctx->q_main = xz_tx_add(ctx->tx, &ledger_list, ctx->cursor,
-	    opt(vals[0]), opt(vals[1]), opt(vals[2]), opt(vals[3]), limit);
+	    xz_opt(vals[0]), xz_opt(vals[1]), xz_opt(vals[2]), xz_opt(vals[3]),
+	    limit);
 	return (xz_ctx_run(ctx));
 }
 
@@ -623,7 +623,7 @@ xz_fund_report(struct xz_ctx *ctx)
 		return (xz_bad(ctx, &errs));
 	if (period_params(vals, 1, from, to, &errs) != 0)
 		return (xz_bad(ctx, &errs));
-	township = opt(vals[0]);
+	township = xz_opt(vals[0]);
 	if (township == NULL) {
 		switch (ctx->claims.role) {
 		case XZ_ROLE_TOWNSHIP:
@@ -886,11 +886,11 @@ list_run(struct xz_ctx *ctx, const struct xz_stmt *st,
 	switch (n) {
 	case 2:
 		ctx->q_main = xz_tx_add(ctx->tx, st, ctx->cursor,
-		    opt(vals[0]), opt(vals[1]), limit);
+		    xz_opt(vals[0]), xz_opt(vals[1]), limit);
 		break;
 	case 3:
 		ctx->q_main = xz_tx_add(ctx->tx, st, ctx->cursor,
-		    opt(vals[0]), opt(vals[1]), opt(vals[2]), limit);
+		    xz_opt(vals[0]), xz_opt(vals[1]), xz_opt(vals[2]), limit);
 		break;
 	default:
 		fatal("list_run: %zu parameters", n);
@@ -980,9 +980,3 @@ json_done(struct xz_ctx *ctx, const char *failed)
 	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
 }
 
-/* An absent parameter ("") is SQL NULL. */
-static const char *
-opt(const char *v)
-{
-	return (v[0] != '\0' ? v : NULL);
-}

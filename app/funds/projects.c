@@ -187,8 +187,6 @@ static const char *const	list_filters[] = { "status", "category",
 	"village_code", "township_code", "delivery", NULL };
 
 static int	id_cursor_valid(const char *);
-static void	enum_param(const char *, const char *, const char *const *,
-		    struct xz_errors *);
 static int	given(struct xz_ctx *, int, const char *);
 static void	project_rules(struct xz_ctx *, int, struct xz_errors *);
 static void	village_rule(struct xz_ctx *, int, struct xz_errors *);
@@ -198,7 +196,6 @@ static int	run_body(struct xz_ctx *, const struct xz_stmt *,
 static int	transition_start(struct xz_ctx *, const char *,
 		    const struct xz_field *, size_t);
 static int	reply_project(struct xz_ctx *, int);
-static const char	*opt(const char *);
 
 void
 xz_funds_projects_register(void)
@@ -234,9 +231,9 @@ xz_fund_projects_list(struct xz_ctx *ctx)
 	(void)xz_paging_parse_filters(ctx, xz_uuid_valid, list_filters,
 	    vals, &errs);
 	if (vals[0][0] != '\0')
-		enum_param(vals[0], "status", statuses, &errs);
+		xz_enum_param(vals[0], "status", statuses, &errs);
 	if (vals[1][0] != '\0')
-		enum_param(vals[1], "category", categories, &errs);
+		xz_enum_param(vals[1], "category", categories, &errs);
 	if (vals[2][0] != '\0' && !xz_code_valid(vals[2], XZ_LEVEL_VILLAGE))
 		xz_errors_add(&errs, 1, "village_code", "format",
 		    "village_code must be exactly %d digits",
@@ -246,7 +243,7 @@ xz_fund_projects_list(struct xz_ctx *ctx)
 		    "township_code must be exactly %d digits",
 		    XZ_LEVEL_TOWNSHIP);
 	if (vals[4][0] != '\0')
-		enum_param(vals[4], "delivery", deliveries, &errs);
+		xz_enum_param(vals[4], "delivery", deliveries, &errs);
 	if (errs.count > 0)
 		return (xz_bad(ctx, &errs));
 	if (ctx->cursor[0] == '\0')
@@ -254,8 +251,8 @@ xz_fund_projects_list(struct xz_ctx *ctx)
 	(void)snprintf(limit, sizeof(limit), "%lld", ctx->limit + 1);
 	(void)xz_tx_add(xz_ctx_tx(ctx, 1), &custom_plan);
 	ctx->q_main = xz_tx_add(ctx->tx, &project_list, ctx->cursor,
-	    opt(vals[0]), opt(vals[1]), opt(vals[2]), opt(vals[3]),
-	    opt(vals[4]), limit);
+	    xz_opt(vals[0]), xz_opt(vals[1]), xz_opt(vals[2]),
+	    xz_opt(vals[3]), xz_opt(vals[4]), limit);
 	return (xz_ctx_run(ctx));
 }
 
@@ -565,20 +562,6 @@ id_cursor_valid(const char *s)
 	return (xz_parse_ll(s, 1, 9223372036854775807LL, &v) == 0);
 }
 
-static void
-enum_param(const char *v, const char *name, const char *const *choices,
-    struct xz_errors *errs)
-{
-	size_t		i;
-
-	for (i = 0; choices[i] != NULL; i++) {
-		if (strcmp(choices[i], v) == 0)
-			return;
-	}
-	xz_errors_add(errs, 1, name, "enum",
-	    "%s is not one of the allowed values", name);
-}
-
 /*
  * Whether the body gives member name: on PATCH a null clears a nullable
  * member (xz.fund_project_merge), which is not giving it.
@@ -839,9 +822,3 @@ reply_project(struct xz_ctx *ctx, int status)
 	    PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0)));
 }
 
-/* An absent filter ("") is SQL NULL. */
-static const char *
-opt(const char *v)
-{
-	return (v[0] != '\0' ? v : NULL);
-}

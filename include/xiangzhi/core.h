@@ -107,6 +107,11 @@ void	xz_today(char *buf, size_t len);
  * that holds only white space (ASCII, U+00A0, U+3000 全角空格), unless
  * errs already names that member.
  */
+/* Adds an "enum" error for query parameter name unless v is in choices. */
+void	xz_enum_param(const char *v, const char *name,
+	    const char *const *choices, struct xz_errors *errs);
+/* An absent parameter or filter ("") is SQL NULL: v, or NULL. */
+const char	*xz_opt(const char *v);
 void	xz_blank_check(json_t *obj, const struct xz_field *fields,
 	    size_t nfields, struct xz_errors *errs);
 /* 1 when s is a real calendar date "YYYY-MM-DD" from 1900 to 2199. */
