@@ -28,18 +28,21 @@ MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 	      app/identity/token.c app/identity/users.c \
 	      app/identity/clients.c app/coops/coops.c app/coops/assets.c \
 	      app/coops/deals.c app/funds/alloc.c app/funds/projects.c \
-	      app/funds/pay.c app/personnel/personnel.c $(CORE_SRC)
+	      app/funds/pay.c app/personnel/personnel.c \
+	      $(wildcard app/changes/*.c) $(wildcard app/dashboard/*.c) \
+	      $(wildcard app/exports/*.c) $(CORE_SRC)
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c \
 	      app/admin/seed_personnel.c $(CORE_SRC)
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
 
-MODULE_LIBS := -lpq -ljansson -ljwt -lsodium -lcrypto
+MODULE_LIBS := -lpq -ljansson -ljwt -lsodium -lcrypto -lcurl -lxlsxwriter
 ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium -lcrypto
 
 PACKAGES := kore libpq-dev libjansson-dev libjwt-dev libsodium-dev \
 	    postgresql-15 postgresql-contrib postgresql-client-15 \
-	    libssl-dev curl wrk gcc make libc6-dev binutils iproute2 procps
+	    libssl-dev curl wrk gcc make libc6-dev binutils iproute2 procps \
+	    libcurl4-openssl-dev libxlsxwriter-dev
 
 .PHONY: all deps build run test bench clean unit
 

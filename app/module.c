@@ -17,7 +17,10 @@
 #include <kore/http.h>
 #include <kore/seccomp.h>
 
+#include "xiangzhi/changes.h"
 #include "xiangzhi/coops.h"
+#include "xiangzhi/dashboard.h"
+#include "xiangzhi/exports.h"
 #include "xiangzhi/funds.h"
 #include "xiangzhi/http.h"
 #include "xiangzhi/identity.h"
@@ -25,6 +28,7 @@
 #include "xiangzhi/org.h"
 #include "xiangzhi/personnel.h"
 #include "xiangzhi/secret.h"
+#include "xiangzhi/webhooks.h"
 
 /*
  * glibc 2.36 implements stat/fstat with newfstatat, which Kore 4.1's worker
@@ -133,6 +137,10 @@ kore_worker_configure(void)
 	xz_funds_projects_register();
 	xz_funds_pay_register();
 	xz_personnel_register();
+	xz_changes_register();
+	xz_webhooks_register();
+	xz_dashboard_register();
+	xz_exports_register();
 }
 
 int

@@ -96,9 +96,15 @@ export XZ_WORK="$work"
 export XZ_SERVICE_LOG="$work/kore.log" XZ_SECRETS_FILE="$work/secrets-used.txt"
 
 suite lint "$root/tests/api/lint-openapi.sh"
-suite api node_suite $(ls "$root"/tests/api/*.test.mjs | grep -v resilience)
+# XZ_TEST_ONLY=REGEX (development): only the api suites whose file name
+# matches, and the resilience suite only if it matches too.
+only=${XZ_TEST_ONLY:-.}
+suite api node_suite $(ls "$root"/tests/api/*.test.mjs | grep -v resilience |
+    grep -E "$only")
 # Restarts PostgreSQL under the running service: last.
-suite resilience node_suite "$root/tests/api/resilience.test.mjs"
+if echo resilience.test.mjs | grep -qE "$only"; then
+	suite resilience node_suite "$root/tests/api/resilience.test.mjs"
+fi
 
 stop_service "$work"
 # Sanitizer reports are failures even when every test passed.

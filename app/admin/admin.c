@@ -369,6 +369,7 @@ cmd_routes(void)
 #define GET	"GET"
 #define POST	"POST"
 #define PATCH	"PATCH"
+#define DELETE	"DELETE"
 #define XZ_ROUTEF(m, p, r, s, f, start, finish)				\
 	printf("%s %s ", m, p);						\
 	roles_print(r);							\

@@ -8,16 +8,21 @@
 #include <kore/http.h>
 
 #include "xiangzhi/http.h"
+#include "xiangzhi/changes.h"
 #include "xiangzhi/coops.h"
+#include "xiangzhi/dashboard.h"
+#include "xiangzhi/exports.h"
 #include "xiangzhi/funds.h"
 #include "xiangzhi/identity.h"
 #include "xiangzhi/org.h"
 #include "xiangzhi/personnel.h"
 #include "xiangzhi/roles.h"
+#include "xiangzhi/webhooks.h"
 
 #define GET	HTTP_METHOD_GET
 #define POST	HTTP_METHOD_POST
 #define PATCH	HTTP_METHOD_PATCH
+#define DELETE	HTTP_METHOD_DELETE
 
 #define XZ_ROUTEF(m, p, r, s, f, start, finish)	\
 	{ m, p, r, s, f, start, finish },

@@ -24,7 +24,7 @@
 
 #define XZ_TX_QUERIES_MAX	8
 #define XZ_STMT_PARAMS_MAX	12
-#define XZ_STMTS_MAX		320
+#define XZ_STMTS_MAX		512
 
 /* A statement known to every connection; prepared when it connects. */
 struct xz_stmt {
