@@ -46,8 +46,14 @@ KORE_SECCOMP_FILTER("xiangzhi",
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
-	/* Webhook delivery (libcurl, worker 1): its peer's address. */
-	KORE_SYSCALL_ALLOW(getpeername)
+	/*
+	 * Webhook delivery (libcurl, worker 1): its peer's address, and the
+	 * resolver thread's glibc stub resolver (A and AAAA queries at once;
+	 * without them the thread dies holding the resolver's lock).
+	 */
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(sendmmsg),
+	KORE_SYSCALL_ALLOW(recvmsg)
 );
 
 /* The service signs its own tokens with this key unless told otherwise. */

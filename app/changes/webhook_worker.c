@@ -443,6 +443,8 @@ wk_start(PGresult *res, int rows)
 		(void)curl_easy_setopt(d->easy, CURLOPT_NOPROXY, "*");
 		(void)curl_easy_setopt(d->easy, CURLOPT_FOLLOWLOCATION, 0L);
 		(void)curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
+		/* A timed-out name lookup is left behind, not waited for. */
+		(void)curl_easy_setopt(d->easy, CURLOPT_QUICK_EXIT, 1L);
 		(void)curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS,
 		    xz_webhook.timeout_ms);
 		(void)curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER,
