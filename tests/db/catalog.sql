@@ -103,9 +103,10 @@ select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
 	'xz_auth.refresh(text,text,interval,text)',
 	'xz_auth.rotate_client_secret(uuid,text,interval)',
 	'xz_auth.set_own_password(text)', 'xz_auth.unlock(uuid)',
-	'xz.cooperatives_named(text)', 'xz.members_by_resident_id(bytea)'],
-    'the service can execute only the identity, resident-ID matching and '
-    'name-search SECURITY DEFINER functions');
+	'xz.cooperatives_named(text)', 'xz.members_by_resident_id(bytea)',
+	'xz.changes_publish(integer)'],
+    'the service can execute only the identity, resident-ID matching, '
+    'name-search and change-publishing SECURITY DEFINER functions');
 select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
     join pg_namespace n on n.oid = p.pronamespace
     where p.prosecdef and
