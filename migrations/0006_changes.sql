@@ -326,7 +326,9 @@ $$;
 -- events after (p_tick, p_id) (p_given: the caller passed a cursor),
 -- of the types p_types (NULL: all), at most p_limit.  Answers
 -- {"events": [...], "next": cursor, "has_more": bool}, or
--- {"error": "cursor_unknown" | "cursor_expired"}.
+-- {"error": "cursor_unknown" | "cursor_expired"}.  With no events, next
+-- is the cursor passed, or without one the start: the retention
+-- watermark (every event kept is after it; "0.0" before any deletion).
 create function xz.changes_feed(p_tick bigint, p_id bigint,
     p_given boolean, p_types text[], p_limit integer,
     p_retention_days integer)
@@ -359,8 +361,10 @@ begin
 		    (p_types is null or c.entity_type = any (p_types))
 		order by c.tick, c.id limit p_limit + 1) p;
 	return jsonb_build_object('events', evs,
-	    'next', case when n = 0 then xz.changes_cursor(p_tick, p_id)
-		else evs -> (jsonb_array_length(evs) - 1) ->> 'cursor' end,
+	    'next', case when n > 0 then
+		evs -> (jsonb_array_length(evs) - 1) ->> 'cursor'
+		when p_given then xz.changes_cursor(p_tick, p_id)
+		else xz.changes_cursor(s.purged_tick, s.purged_id) end,
 	    'has_more', n > p_limit);
 end
 $$;
