@@ -353,7 +353,8 @@ $$;
 -- Publishes, then turns up to p_max feed events after each active
 -- subscription's cursor into deliveries and moves the cursor past them:
 -- one transaction.  Returns the number of deliveries made.
-create function xz_hook.fanout(p_max integer) returns bigint
+create function xz_hook.fanout(p_max integer, p_retention_days integer)
+returns bigint
 language plpgsql security definer set search_path = pg_catalog, public
 as $$
 declare
@@ -364,7 +365,7 @@ declare
 begin
 	-- One fan-out at a time (a second worker or a manual call waits).
 	perform pg_advisory_xact_lock(hashtextextended('xz_hook.fanout', 0));
-	perform xz.changes_publish();
+	perform xz.changes_publish(p_retention_days);
 	for c in select k.webhook_id, k.tick, k.event_id, w.county_code,
 	    w.township_code, w.types from webhook_cursors k
 	    join webhooks w on w.id = k.webhook_id
@@ -410,13 +411,18 @@ $$;
 
 -- Up to p_max due deliveries, leased for p_lease_ms: each the oldest
 -- pending one of its entity for its subscription.  The body is the exact
--- JSON the worker signs and posts.
+-- JSON the worker signs and posts.  A delivery whose event the feed's
+-- retention deleted (a replay of an old dead one) cannot be sent: dead.
 create function xz_hook.claim(p_max integer, p_lease_ms integer)
 returns table (delivery_id bigint, webhook_id uuid, url text,
     secret_box text, event_id bigint, body text)
 language plpgsql security definer set search_path = pg_catalog, public
 as $$
 begin
+	update webhook_deliveries d set status = 'dead',
+	    last_error = 'the event is past the feed''s retention'
+	    where d.status = 'pending' and d.next_attempt_at <= now() and
+	    not exists (select 1 from change_events e where e.id = d.event_id);
 	return query
 	with due as (
 		select d.id from webhook_deliveries d
@@ -487,10 +493,10 @@ end
 $$;
 
 revoke all on function xz_hook.head(), xz_hook.cursor_init(uuid, bigint,
-    bigint), xz_hook.fanout(integer), xz_hook.claim(integer, integer),
+    bigint), xz_hook.fanout(integer, integer), xz_hook.claim(integer, integer),
     xz_hook.record(jsonb, bigint, bigint, bigint) from public;
 grant execute on function xz_hook.head(), xz_hook.cursor_init(uuid, bigint,
-    bigint), xz_hook.fanout(integer), xz_hook.claim(integer, integer),
+    bigint), xz_hook.fanout(integer, integer), xz_hook.claim(integer, integer),
     xz_hook.record(jsonb, bigint, bigint, bigint) to xiangzhi_app;
 grant execute on function xz.webhook_doc(webhooks),
     xz.webhook_delivery_doc(webhook_deliveries), xz.webhook_types(jsonb),

@@ -115,6 +115,9 @@ xz_webhooks_configure(void)
 	xz_webhook.poll_ms = env_range("XZ_WEBHOOK_POLL_MS", 1000, 50,
 	    60000);
 	xz_webhook.parallel = env_range("XZ_WEBHOOK_PARALLEL", 32, 1, 256);
+	/* The feed's retention, which publishing applies (0006). */
+	xz_webhook.retention_days = env_range("XZ_CHANGES_RETENTION_DAYS", 30,
+	    1, 3650);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatal("webhooks: curl_global_init failed");
 	xz_webhook_stats = mmap(NULL, sizeof(*xz_webhook_stats),
@@ -302,9 +305,13 @@ wk_db_poll(u_int64_t now)
 	if (now >= wk_next_round) {
 		wk_next_round = now + xz_webhook.poll_ms;
 		(void)snprintf(n1, sizeof(n1), "%d", 500);
+		(void)snprintf(n2, sizeof(n2), "%ld",
+		    xz_webhook.retention_days);
 		p[0] = n1;
+		p[1] = n2;
 		wk_state = WK_FANOUT;
-		wk_send("select xz_hook.fanout($1::integer)", 1, p);
+		wk_send("select xz_hook.fanout($1::integer, $2::integer)", 2,
+		    p);
 		return;
 	}
 	if (wk_more && wk_inflight < xz_webhook.parallel) {

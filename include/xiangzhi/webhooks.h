@@ -26,6 +26,7 @@ struct xz_webhook_config {
 	long		max_age_s;	/* XZ_WEBHOOK_MAX_AGE_S */
 	long		poll_ms;	/* XZ_WEBHOOK_POLL_MS */
 	long		parallel;	/* XZ_WEBHOOK_PARALLEL */
+	long		retention_days;	/* XZ_CHANGES_RETENTION_DAYS */
 };
 extern struct xz_webhook_config	xz_webhook;
 

@@ -439,14 +439,14 @@ test('the position survives: fan-out is once per event per subscription',
 	/* A second fan-out (as after a restart) makes nothing new. */
 	const before = psqlOwner(`select count(*) from webhook_deliveries
 	    where webhook_id = '${w.id}'`);
-	psqlOwner('select xz_hook.fanout(500)');
+	psqlOwner('select xz_hook.fanout(500, 30)');
 	assert.equal(psqlOwner(`select count(*) from webhook_deliveries
 	    where webhook_id = '${w.id}'`), before);
 	assert.equal(before, '5');
 	/* Rewinding the cursor cannot duplicate (unique event per hook). */
 	psqlOwner(`update webhook_cursors set tick = 0, event_id = 0
 	    where webhook_id = '${w.id}'`);
-	psqlOwner('select xz_hook.fanout(500)');
+	psqlOwner('select xz_hook.fanout(500, 30)');
 	assert.equal(psqlOwner(`select count(*) from webhook_deliveries
 	    where webhook_id = '${w.id}'`), '5');
 	await sleep(600);
