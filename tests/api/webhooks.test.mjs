@@ -478,3 +478,23 @@ test('/metrics counts deliveries', async () => {
 	assert.match(res.text,
 	    /xiangzhi_webhook_deliveries_total\{outcome="dead"\} [1-9]/);
 });
+
+test('end to end: an API write reaches the subscriber', async () => {
+	const rcv = await receiver();
+	const w = await subscribe(rcv.url, ['origin_unit'],
+	    { township: fx.t1 });
+	const twp = tokenFor('township', { county: COUNTY, township: fx.t1 });
+	const name = `钩子测试所${process.pid % 10000}${++seq}`;
+	const res = await api('POST', '/api/v1/origin-units', { token: twp,
+	    body: { township: fx.t1, name, kind: 'township_body' } });
+	expectStatus(res, 201);
+	const hit = await until('the event', () => rcv.hits.find((h) =>
+	    h.json.entity_id === res.json.id));
+	assert.ok(verify(hit, w.secret));
+	assert.equal(hit.json.type, 'origin_unit');
+	assert.equal(hit.json.action, 'created');
+	assert.equal(hit.json.township, fx.t1);
+	assert.equal(hit.json.link, `/api/v1/origin-units/${res.json.id}`);
+	assert.equal(hit.json.data.name, name);
+	psqlOwner(`delete from origin_units where id = '${res.json.id}'`);
+});
