@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
 	FOREIGN, api, expectFieldError, expectProblem, expectStatus,
-	fixtures, psqlOwner, tokenFor,
+	fixtures, noteSecret, psqlOwner, tokenFor,
 } from './lib.mjs';
 
 const COUNTY = '330599';
@@ -93,6 +93,8 @@ async function subscribe(url, types, extra = {})
 	    body: { url, types, ...extra } });
 	expectStatus(res, 201);
 	made.push(res.json.id);
+	/* zz-secrets-in-logs.test.mjs checks that no log line holds it. */
+	noteSecret('webhook_secret', res.json.secret);
 	return res.json;
 }
 
@@ -216,6 +218,7 @@ test('registration: the secret is shown once; get, list, patch, rotate',
 	expectStatus(r, 200);
 	assert.match(r.json.secret, /^[A-Za-z0-9_-]{43}$/);
 	assert.notEqual(r.json.secret, w.secret);
+	noteSecret('webhook_secret', w.secret, r.json.secret);
 	assert.notEqual(psqlOwner(`select secret_box from webhook_secrets
 	    where webhook_id = '${w.id}'`), box);
 
