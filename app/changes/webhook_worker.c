@@ -95,6 +95,7 @@ void
 xz_webhooks_configure(void)
 {
 	const char	*v;
+	long long	days;
 
 	key_load(xz_env_or("XZ_WEBHOOK_KEY", "conf/dev-keys/webhook.key"));
 	v = xz_env_or("XZ_WEBHOOK_ALLOW_LOOPBACK", "0");
@@ -115,9 +116,14 @@ xz_webhooks_configure(void)
 	xz_webhook.poll_ms = env_range("XZ_WEBHOOK_POLL_MS", 1000, 50,
 	    60000);
 	xz_webhook.parallel = env_range("XZ_WEBHOOK_PARALLEL", 32, 1, 256);
-	/* The feed's retention, which publishing applies (0006). */
-	xz_webhook.retention_days = env_range("XZ_CHANGES_RETENTION_DAYS", 30,
-	    1, 3650);
+	/*
+	 * The feed's retention, which publishing applies (0006); read as
+	 * app/changes/feed.c reads it (a bad value keeps the default).
+	 */
+	xz_webhook.retention_days = 30;
+	if ((v = xz_env_or("XZ_CHANGES_RETENTION_DAYS", NULL)) != NULL &&
+	    xz_parse_ll(v, 1, 3650, &days) == 0)
+		xz_webhook.retention_days = (long)days;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatal("webhooks: curl_global_init failed");
 	xz_webhook_stats = mmap(NULL, sizeof(*xz_webhook_stats),

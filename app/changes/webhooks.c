@@ -285,9 +285,13 @@ xz_hook_done(struct xz_ctx *ctx)
 		return (xz_reply_list(ctx, "webhook"));
 	if (op->kind == HK_GET)
 		return (xz_reply_one(ctx, "webhook"));
+	res = xz_tx_result(ctx->tx, ctx->q_main);
+	if (hd != NULL && (ctx->tx->status != XZ_TX_OK || res == NULL ||
+	    PQntuples(res) != 1))
+		/* Never stored, never shown: wipe it now. */
+		sodium_memzero(hd->secret, sizeof(hd->secret));
 	if (xz_tx_failed(ctx))
 		return (XZ_DONE);
-	res = xz_tx_result(ctx->tx, ctx->q_main);
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 		return (xz_problem(ctx, 404, "not_found", "no such webhook",
 		    NULL));
