@@ -215,23 +215,12 @@ begin
 end
 $$;
 
--- The head of the published feed: where a new subscription starts.
-create function xz_hook.head(out tick bigint, out event_id bigint)
-language sql stable security definer set search_path = pg_catalog, public
-as $$
-	select coalesce(max(e.tick), 0),
-	    coalesce((select max(f.id) from change_events f
-	    where f.tick = (select max(g.tick) from change_events g)), 0)
-	    from change_events e
-$$;
-
 create function xz.webhook_create(b jsonb, p_box text)
 returns table (doc json, version integer, id uuid)
 language plpgsql
 as $$
 declare
 	w	webhooks;
-	h	record;
 begin
 	if b ->> 'township' is not null and not exists (select 1
 	    from townships t where t.code = (b ->> 'township')::bpchar and
@@ -246,8 +235,7 @@ begin
 	returning * into w;
 	insert into public.webhook_secrets (webhook_id, county_code,
 	    secret_box) values (w.id, w.county_code, p_box);
-	select * into h from xz_hook.head();
-	perform xz_hook.cursor_init(w.id, h.tick, h.event_id);
+	perform xz_hook.cursor_init(w.id);
 	return query select xz.webhook_doc(w), w.version, w.id;
 end
 $$;
@@ -338,15 +326,20 @@ $$;
 ------------------------------------------------------------------------
 -- The delivery worker (SECURITY DEFINER, no caller's claims).
 
-create function xz_hook.cursor_init(p_webhook uuid, p_tick bigint,
-    p_event bigint) returns void
+-- A new subscription's position: the head of its county's published
+-- events (only for a subscription of the caller's county).
+create function xz_hook.cursor_init(p_webhook uuid) returns void
 language sql security definer set search_path = pg_catalog, public
 as $$
-	-- Only for a subscription the caller could just create (its county).
 	insert into webhook_cursors (webhook_id, county_code, tick, event_id)
-	select w.id, w.county_code, p_tick, p_event from webhooks w
-	    where w.id = p_webhook and w.county_code = xz.claim('county')::bpchar
-	    and xz.claim('role') = 'county'
+	select w.id, w.county_code, coalesce(h.tick, 0), coalesce(h.id, 0)
+	    from webhooks w left join lateral (select e.tick, e.id
+	    from change_events e where e.county_code = w.county_code and
+	    e.tick is not null order by e.tick desc, e.id desc limit 1) h
+	    on true
+	    where w.id = p_webhook and
+	    w.county_code = xz.claim('county')::bpchar and
+	    xz.claim('role') = 'county'
 	on conflict (webhook_id) do nothing
 $$;
 
@@ -492,11 +485,11 @@ begin
 end
 $$;
 
-revoke all on function xz_hook.head(), xz_hook.cursor_init(uuid, bigint,
-    bigint), xz_hook.fanout(integer, integer), xz_hook.claim(integer, integer),
+revoke all on function xz_hook.cursor_init(uuid),
+    xz_hook.fanout(integer, integer), xz_hook.claim(integer, integer),
     xz_hook.record(jsonb, bigint, bigint, bigint) from public;
-grant execute on function xz_hook.head(), xz_hook.cursor_init(uuid, bigint,
-    bigint), xz_hook.fanout(integer, integer), xz_hook.claim(integer, integer),
+grant execute on function xz_hook.cursor_init(uuid),
+    xz_hook.fanout(integer, integer), xz_hook.claim(integer, integer),
     xz_hook.record(jsonb, bigint, bigint, bigint) to xiangzhi_app;
 grant execute on function xz.webhook_doc(webhooks),
     xz.webhook_delivery_doc(webhook_deliveries), xz.webhook_types(jsonb),

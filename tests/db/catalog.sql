@@ -106,7 +106,7 @@ select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
 	'xz.cooperatives_named(text)', 'xz.members_by_resident_id(bytea)',
 	'xz.changes_publish(integer)',
 	-- webhooks (0007): the delivery worker's steps
-	'xz_hook.head()', 'xz_hook.cursor_init(uuid,bigint,bigint)',
+	'xz_hook.cursor_init(uuid)',
 	'xz_hook.fanout(integer,integer)', 'xz_hook.claim(integer,integer)',
 	'xz_hook.record(jsonb,bigint,bigint,bigint)'],
     'the service can execute only the identity, resident-ID matching, '
