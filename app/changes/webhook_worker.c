@@ -47,7 +47,8 @@
 
 #define TICK_MS		50
 #define LEASE_EXTRA_MS	10000
-#define CONNECT_BACKOFF	2000
+#define CONNECT_BACKOFF	1000	/* first wait after a failed connect */
+#define CONNECT_BACKOFF_MAX	30000	/* doubling up to this */
 
 enum wk_state {
 	WK_IDLE = 0,
@@ -74,6 +75,7 @@ static json_t		*wk_results;		/* outcomes not yet recorded */
 static int		wk_inflight;
 static u_int64_t	wk_next_round, wk_next_connect;
 static int		wk_more;		/* the last claim was full */
+static u_int64_t	wk_backoff = CONNECT_BACKOFF;
 
 static void	wk_tick(void *, u_int64_t);
 static void	wk_curl_poll(void);
@@ -270,9 +272,13 @@ wk_db_poll(u_int64_t now)
 			    " failed");
 			PQfinish(wk_pg);
 			wk_pg = NULL;
-			wk_next_connect = now + CONNECT_BACKOFF;
+			/* Connecting blocks (connect_timeout): back off. */
+			wk_next_connect = now + wk_backoff;
+			if (wk_backoff < CONNECT_BACKOFF_MAX)
+				wk_backoff *= 2;
 			return;
 		}
+		wk_backoff = CONNECT_BACKOFF;
 		wk_state = WK_IDLE;
 	}
 	if (wk_state != WK_IDLE) {
