@@ -45,7 +45,15 @@ KORE_SECCOMP_FILTER("xiangzhi",
 	KORE_SYSCALL_DENY(clone3, ENOSYS),
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(gettid),
-	KORE_SYSCALL_ALLOW(sched_getaffinity)
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	/*
+	 * Webhook delivery (libcurl, worker 1): its peer's address, and the
+	 * resolver thread's glibc stub resolver (A and AAAA queries at once;
+	 * without them the thread dies holding the resolver's lock).
+	 */
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(sendmmsg),
+	KORE_SYSCALL_ALLOW(recvmsg)
 );
 
 /* The service signs its own tokens with this key unless told otherwise. */
@@ -119,6 +127,13 @@ kore_parent_configure(int argc, char **argv)
 	v = xz_env_or("XZ_ACCESS_LOG", "1");
 	xz_config.access_log = strcmp(v, "0") != 0;
 	xz_metrics_init();
+	/*
+	 * Webhooks (issue 7): XZ_WEBHOOK_KEY (the key webhook secrets are
+	 * sealed with; conf/dev-keys/webhook.key is for development only),
+	 * XZ_WEBHOOK_* settings of the delivery worker, libcurl's global
+	 * init (before the workers fork).
+	 */
+	xz_webhooks_configure();
 }
 
 void

@@ -67,6 +67,16 @@ start_service()
 		export XZ_TRUSTED_ISSUERS_FILE="${XZ_TRUSTED_ISSUERS_FILE-conf/dev-issuers.json}"
 		export ASAN_OPTIONS="detect_leaks=0:log_path=$1/asan"
 		export UBSAN_OPTIONS="print_stacktrace=1:log_path=$1/ubsan"
+		# -- webhooks (issue 7), test values: the receivers of
+		# tests/api/webhooks*.test.mjs listen on 127.0.0.1, and
+		# retries, timeouts and the dead line are shortened.
+		export XZ_WEBHOOK_ALLOW_LOOPBACK="${XZ_WEBHOOK_ALLOW_LOOPBACK-1}"
+		export XZ_WEBHOOK_POLL_MS="${XZ_WEBHOOK_POLL_MS-200}"
+		export XZ_WEBHOOK_TIMEOUT_MS="${XZ_WEBHOOK_TIMEOUT_MS-1000}"
+		export XZ_WEBHOOK_BACKOFF_BASE_MS="${XZ_WEBHOOK_BACKOFF_BASE_MS-200}"
+		export XZ_WEBHOOK_BACKOFF_CAP_MS="${XZ_WEBHOOK_BACKOFF_CAP_MS-2000}"
+		export XZ_WEBHOOK_MAX_AGE_S="${XZ_WEBHOOK_MAX_AGE_S-6}"
+		# -- end webhooks
 		[ -z "$preload" ] || export LD_PRELOAD="$preload"
 		exec setsid sh -c 'echo $$ >"$0"; exec "$@"' "$1/kore.pgid" \
 		    "$root/app/admin/pgcluster.sh" exec \

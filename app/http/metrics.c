@@ -16,6 +16,7 @@
 #include <kore/http.h>
 
 #include "xiangzhi/http.h"
+#include "xiangzhi/webhooks.h"
 
 #define ROUTES_MAX	256
 #define UNMATCHED	ROUTES_MAX	/* requests that matched no route */
@@ -153,6 +154,7 @@ xz_metrics_render(struct xz_ctx *ctx)
 	    "xiangzhi_db_unavailable_total{worker=\"%d\"} %lu\n",
 	    (int)getpid(), xz_db_errors(), (int)getpid(),
 	    xz_db_unavailable());
+	xz_webhooks_metrics(buf);
 	ret = xz_reply_raw(ctx, 200, "text/plain; version=0.0.4",
 	    buf->data, buf->offset);
 	kore_buf_free(buf);

@@ -103,9 +103,15 @@ select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
 	'xz_auth.refresh(text,text,interval,text)',
 	'xz_auth.rotate_client_secret(uuid,text,interval)',
 	'xz_auth.set_own_password(text)', 'xz_auth.unlock(uuid)',
-	'xz.cooperatives_named(text)', 'xz.members_by_resident_id(bytea)'],
-    'the service can execute only the identity, resident-ID matching and '
-    'name-search SECURITY DEFINER functions');
+	'xz.cooperatives_named(text)', 'xz.members_by_resident_id(bytea)',
+	'xz.changes_publish(integer)',
+	-- webhooks (0007): the delivery worker's steps
+	'xz_hook.cursor_init(uuid)',
+	'xz_hook.fanout(integer,integer)', 'xz_hook.claim(integer,integer)',
+	'xz_hook.record(jsonb,bigint,bigint,bigint)'],
+    'the service can execute only the identity, resident-ID matching, '
+    'name-search, change-publishing and webhook-worker SECURITY DEFINER '
+    'functions');
 select xz_test.set_eq($q$select p.oid::regprocedure::text from pg_proc p
     join pg_namespace n on n.oid = p.pronamespace
     where p.prosecdef and
