@@ -11,16 +11,18 @@
 --    members, pooled land, machines in service, and a version), dash_staff
 --    (one row per staff member: township and status), dash_staff_days (per
 --    staff member and day: the percent of their time on active
---    deployments; no row when none), dash_day_counts (per township, kind
+--    deployments; no row when none) and dash_staff_months (per staff
+--    member and month: how many such days), dash_day_counts (per township, kind
 --    and day: 'booked' = machines in service booked that day, 'filed' =
 --    projects awaiting county review by the day they were filed,
 --    'running' = projects under way by their planned end) and
 --    dash_fund_totals (a copy of fund_township_totals, slot by slot, so
 --    that payments spread over slots as before).  A request reads one row
---    per township, the staff of the township(s), at most one row per day
---    of the period per township, and deployed staff-days of the period:
---    bounded by the size of the county and the period, not by the ledger,
---    the bookings or the projects' history.
+--    per township, the staff of the township(s), a row per deployed
+--    person and whole month of the period and the deployed staff-days of
+--    the partial months at its ends, at most one row per day of the
+--    period per township: bounded by the size of the county and the
+--    period, not by the ledger, the bookings or the projects' history.
 -- 2. Who reads them.  The aggregates are tables with row security: county
 --    users their county, township users their township, partners with
 --    dashboard:read their granted townships.  A partner with only
@@ -116,6 +118,20 @@ create table dash_staff_days (
 create index dash_staff_days_township on dash_staff_days
     (township_code, day) include (staff_id, pct);
 
+-- Per staff member and month: the days of dash_staff_days in it.
+create table dash_staff_months (
+	staff_id	uuid not null,
+	county_code	char(6) not null,
+	township_code	char(9) not null,
+	month		date not null,
+	days		integer not null,
+	primary key (staff_id, month),
+	foreign key (township_code, county_code)
+	    references townships (code, county_code) on delete cascade
+);
+create index dash_staff_months_township on dash_staff_months
+    (township_code, month) include (staff_id, days);
+
 create table dash_day_counts (
 	county_code	char(6) not null,
 	township_code	char(9) not null,
@@ -186,21 +202,46 @@ as $$
 	    day between p_from and p_to and n = 0;
 $$;
 
+-- pct += p_delta for every day of [p_from, p_to]; the days of a month
+-- (dash_staff_months) follow the days that start or stop having a row.
 create function xz.dash_staff_days_add(p_county char(6),
     p_township char(9), p_staff uuid, p_from date, p_to date,
     p_delta integer) returns void
-language sql
+language plpgsql
 as $$
-	insert into public.dash_staff_days as s (staff_id, county_code,
-	    township_code, day, pct)
-	select p_staff, p_county, p_township, g::date, p_delta
-	from generate_series(p_from::timestamp, p_to::timestamp,
-	    interval '1 day') g
-	order by 4
-	on conflict (staff_id, day) do update set pct = s.pct + excluded.pct;
+begin
+	with o as (
+		select day, pct from public.dash_staff_days
+		where staff_id = p_staff and day between p_from and p_to
+	), u as (
+		insert into public.dash_staff_days as s (staff_id, county_code,
+		    township_code, day, pct)
+		select p_staff, p_county, p_township, g::date, p_delta
+		from generate_series(p_from::timestamp, p_to::timestamp,
+		    interval '1 day') g
+		order by 4
+		on conflict (staff_id, day) do update
+		    set pct = s.pct + excluded.pct
+		returning s.day, s.pct
+	), m as (
+		select date_trunc('month', u.day)::date as month,
+		    sum(case when coalesce(o.pct, 0) = 0 and u.pct <> 0 then 1
+			when coalesce(o.pct, 0) <> 0 and u.pct = 0 then -1
+			else 0 end) as n
+		from u left join o on o.day = u.day
+		group by 1
+	)
+	insert into public.dash_staff_months as x (staff_id, county_code,
+	    township_code, month, days)
+	select p_staff, p_county, p_township, month, n from m where n <> 0
+	order by month
+	on conflict (staff_id, month) do update set days = x.days + excluded.days;
 	delete from public.dash_staff_days
-	where staff_id = p_staff and day between p_from and p_to and
-	    pct = 0;
+	where staff_id = p_staff and day between p_from and p_to and pct = 0;
+	delete from public.dash_staff_months
+	where staff_id = p_staff and days = 0 and
+	    month between date_trunc('month', p_from)::date and p_to;
+end
 $$;
 
 ------------------------------------------------------------------------
@@ -535,6 +576,11 @@ from deployments, generate_series(lower(period)::timestamp,
     (upper(period) - 1)::timestamp, interval '1 day') g
 where status = 'active'
 group by 1, 2, 3, 4;
+insert into dash_staff_months (staff_id, county_code, township_code, month,
+    days)
+select staff_id, county_code, township_code, date_trunc('month', day)::date,
+    count(*)
+from dash_staff_days group by 1, 2, 3, 4;
 insert into dash_day_counts (county_code, township_code, kind, day, n)
 select b.county_code, b.township_code, 'booked', g::date, count(*)
 from bookings b join machines m on m.id = b.machine_id,
@@ -646,34 +692,51 @@ language plpgsql stable
 as $$
 declare
 	ts	char(9)[] := xz.dashboard_townships(p_township);
+	fm	date;
+	lme	date;
 begin
 	if ts is null then
 		return null;
 	end if;
+	-- Deployed days per person: whole months of the period from
+	-- dash_staff_months, the days before the first and after the last
+	-- whole month from dash_staff_days.
+	fm := (date_trunc('month', p_from - 1) + interval '1 month')::date;
+	lme := date_trunc('month', p_to + 1)::date;
+	if fm >= lme then
+		fm := p_to + 1;
+		lme := p_to + 1;
+	end if;
 	return (with tw as (
 		select t.code, t.name from public.townships t
 		where t.code = any (ts)
-	), st as (
-		select s.township_code, s.status, coalesce(x.days, 0) as days,
-		    coalesce(y.pct, 0) as pct
-		from public.dash_staff s
-		left join (select staff_id, count(*) as days
-		    from public.dash_staff_days
-		    where township_code = any (ts) and
-			day between p_from and p_to
-		    group by staff_id) x on x.staff_id = s.staff_id
-		left join (select staff_id, pct from public.dash_staff_days
-		    where township_code = any (ts) and day = p_today) y
-		    on y.staff_id = s.staff_id
+	), sd as (
+		select u.staff_id, sum(u.n) as x from (
+			select staff_id, days as n from public.dash_staff_months
+			where township_code = any (ts) and month >= fm and
+			    month < lme
+			union all
+			select staff_id, 1 from public.dash_staff_days
+			where township_code = any (ts) and
+			    ((day >= p_from and day < fm) or
+			    (day >= lme and day <= p_to))
+		) u group by u.staff_id
+	), td as (
+		select s.township_code, sum(d.pct) as pct
+		from public.dash_staff_days d
+		join public.dash_staff s on s.staff_id = d.staff_id and
+		    s.status = 'active'
+		where d.township_code = any (ts) and d.day = p_today
+		group by s.township_code
+	), pe as (
+		select s.township_code,
+		    count(*) filter (where s.status = 'active') as headcount,
+		    count(*) as n, coalesce(sum(sd.x), 0) as ds,
+		    coalesce(sum(sd.x * sd.x), 0) as dq
+		from public.dash_staff s left join sd on sd.staff_id = s.staff_id
 		where s.township_code = any (ts) and
 		    s.status <> 'transferred_out'
-	), pe as (
-		select township_code,
-		    count(*) filter (where status = 'active') as headcount,
-		    coalesce(sum(pct) filter (where status = 'active'), 0)
-			as deployed,
-		    count(*) as n, sum(days) as ds, sum(days * days) as dq
-		from st group by township_code
+		group by s.township_code
 	), fu as (
 		select township_code, sum(allocated_fen) as a,
 		    sum(committed_fen) as c, sum(disbursed_fen) as d
@@ -699,7 +762,7 @@ begin
 	), r as (
 		select tw.code, tw.name,
 		    coalesce(pe.headcount, 0) as headcount,
-		    coalesce(pe.deployed, 0) as deployed,
+		    coalesce(td.pct, 0) as deployed,
 		    coalesce(pe.n, 0) as staff_n, coalesce(pe.ds, 0) as ds,
 		    coalesce(pe.dq, 0) as dq,
 		    coalesce(fu.a, 0) as a, coalesce(fu.c, 0) as c,
@@ -716,6 +779,7 @@ begin
 		from tw
 		left join public.dash_townships dt on dt.township_code = tw.code
 		left join pe on pe.township_code = tw.code
+		left join td on td.township_code = tw.code
 		left join fu on fu.township_code = tw.code
 		left join fi on fi.township_code = tw.code
 		left join ov on ov.township_code = tw.code
@@ -771,7 +835,8 @@ declare
 	    ' '','')::bpchar[]))))';
 begin
 	foreach t in array array['dash_townships', 'dash_staff',
-	    'dash_staff_days', 'dash_day_counts', 'dash_fund_totals']
+	    'dash_staff_days', 'dash_staff_months', 'dash_day_counts',
+	    'dash_fund_totals']
 	loop
 		execute format('alter table %I enable row level security', t);
 		execute format('alter table %I force row level security', t);

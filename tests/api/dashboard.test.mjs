@@ -277,6 +277,26 @@ test('dashboard: figures equal the API\'s own reports, township by township', as
 	}
 });
 
+test('dashboard: the balance index equals the staff report\'s over periods of whole and partial months', async () => {
+	const ctok = cty(W);
+	const y = TODAY.slice(0, 4);
+	for (const q of [`from=${y}-01-01&to=${TODAY}`,
+	    `from=${shanghaiDay(-100)}&to=${shanghaiDay(40)}`,
+	    `from=${shanghaiDay(-2)}&to=${shanghaiDay(-1)}`,
+	    `from=${shanghaiDay(-300)}&to=${shanghaiDay(65)}`]) {
+		const j = (await ok(ctok, q)).json;
+		const s = await api('GET', `/api/v1/reports/personnel/staff?${q}`,
+		    { token: ctok });
+		expectStatus(s, 200);
+		for (const t of j.townships)
+			assert.equal(t.personnel.balance_index, s.json.townships
+			    .find((x) => x.township_code === t.code).balance.cv,
+			    `${q} ${t.code}`);
+		assert.notEqual(byCode(j, W.t1).personnel.balance_index, null,
+		    q);
+	}
+});
+
 test('dashboard: defaults are 1 January .. today', async () => {
 	const j = (await ok(cty(W), '')).json;
 	assert.equal(j.to, TODAY);

@@ -47,6 +47,15 @@ select x::text from ((select * from r except select * from a) union all
     (select * from a except select * from r)) x
 $q$ as diff_staff_days,
 $q$
+with r as (select staff_id, date_trunc('month', day)::date as month,
+    count(*) as days from dash_staff_days where county_code = '330599'
+    group by 1, 2),
+a as (select staff_id, month, days::bigint from dash_staff_months
+    where county_code = '330599')
+select x::text from ((select * from r except select * from a) union all
+    (select * from a except select * from r)) x
+$q$ as diff_staff_months,
+$q$
 with r as (select id, township_code, status from staff
     where county_code = '330599'),
 a as (select staff_id, township_code, status from dash_staff
@@ -100,6 +109,8 @@ select xz_test.set_eq(:'diff_staff', '{}',
     'seeded: the staff copy equals staff');
 select xz_test.set_eq(:'diff_staff_days', '{}',
     'seeded: deployed percent per staff member and day equals a recount');
+select xz_test.set_eq(:'diff_staff_months', '{}',
+    'seeded: deployed days per staff member and month equal a recount');
 select xz_test.set_eq(:'diff_days', '{}',
     'seeded: booked machine-days, filings and running projects per day '
     'equal a recount');
@@ -139,6 +150,8 @@ select id as dep3 from xz.deployment_create(jsonb_build_object(
 select xz_test.is((select array_agg(pct order by day) from dash_staff_days
     where staff_id = :'s1'), array[40, 40, 40, 100, 100, 60, 60, 60],
     'overlapping deployments add up per day');
+select xz_test.is((select days from dash_staff_months where staff_id = :'s1'),
+    8, 'and their days count once in the month');
 select id is not null as cancelled from xz.deployment_cancel(:'dep2',
     '{"reason": "看板测试"}') \gset
 select id is not null as on_leave from xz.staff_patch(:'s2', 1,
@@ -198,6 +211,9 @@ select xz_test.set_eq(:'diff_staff', '{}',
 select xz_test.set_eq(:'diff_staff_days', '{}',
     'after changes: deployed percent per staff member and day equals a '
     'recount');
+select xz_test.set_eq(:'diff_staff_months', '{}',
+    'after changes: deployed days per staff member and month equal a '
+    'recount');
 select xz_test.set_eq(:'diff_days', '{}',
     'after changes: booked machine-days, filings and running projects '
     'equal a recount');
@@ -234,6 +250,8 @@ select xz_test.refused($q$update dash_townships set members = 0$q$,
     'the service cannot change a township''s counters');
 select xz_test.refused($q$delete from dash_staff_days$q$,
     'the service cannot delete deployed days');
+select xz_test.refused($q$update dash_staff_months set days = 0$q$,
+    'the service cannot change deployed months');
 select xz_test.refused($q$delete from dash_day_counts$q$,
     'the service cannot delete day counts');
 select xz_test.refused($q$update dash_staff set status = 'active'$q$,
@@ -250,6 +268,7 @@ select xz_test.bind('township', '330599', '330599002', '', 'db-dash-t2', '',
 select xz_test.set_eq($q$select township_code from dash_townships
     union select township_code from dash_staff
     union select township_code from dash_staff_days
+    union select township_code from dash_staff_months
     union select township_code from dash_day_counts
     union select township_code from dash_fund_totals$q$, '{330599002}',
     'a township user reads its own township''s aggregates only');
