@@ -15,7 +15,8 @@
 --    member and month: how many such days), dash_day_counts (per township, kind
 --    and day: 'booked' = machines in service booked that day, 'filed' =
 --    projects awaiting county review by the day they were filed,
---    'running' = projects under way by their planned end) and
+--    'running' = projects under way by their planned end; booked
+--    machine-days also per month in dash_month_counts) and
 --    dash_fund_totals (a copy of fund_township_totals, slot by slot, so
 --    that payments spread over slots as before).  A request reads one row
 --    per township, the staff of the township(s), a row per deployed
@@ -144,6 +145,18 @@ create table dash_day_counts (
 	    references townships (code, county_code) on delete cascade
 );
 
+-- Per township and month: the booked machine-days of dash_day_counts.
+create table dash_month_counts (
+	county_code	char(6) not null,
+	township_code	char(9) not null,
+	kind		text not null check (kind in ('booked')),
+	month		date not null,
+	n		bigint not null,
+	primary key (township_code, kind, month),
+	foreign key (township_code, county_code)
+	    references townships (code, county_code) on delete cascade
+);
+
 create table dash_fund_totals (
 	county_code	char(6) not null,
 	township_code	char(9) not null,
@@ -184,11 +197,13 @@ as $$
 	    version = d.version + 1
 $$;
 
--- n += p_delta for every day of [p_from, p_to] (none when p_to < p_from).
+-- n += p_delta for every day of [p_from, p_to] (none when p_to < p_from);
+-- booked days also per month.
 create function xz.dash_days(p_county char(6), p_township char(9),
     p_kind text, p_from date, p_to date, p_delta integer) returns void
-language sql
+language plpgsql
 as $$
+begin
 	insert into public.dash_day_counts as c (county_code, township_code,
 	    kind, day, n)
 	select p_county, p_township, p_kind, g::date, p_delta
@@ -200,6 +215,22 @@ as $$
 	delete from public.dash_day_counts
 	where township_code = p_township and kind = p_kind and
 	    day between p_from and p_to and n = 0;
+	if p_kind <> 'booked' then
+		return;
+	end if;
+	insert into public.dash_month_counts as c (county_code, township_code,
+	    kind, month, n)
+	select p_county, p_township, p_kind,
+	    date_trunc('month', g)::date, p_delta * count(*)
+	from generate_series(p_from::timestamp, p_to::timestamp,
+	    interval '1 day') g
+	group by 4 order by 4
+	on conflict (township_code, kind, month) do update
+	    set n = c.n + excluded.n;
+	delete from public.dash_month_counts
+	where township_code = p_township and kind = p_kind and n = 0 and
+	    month between date_trunc('month', p_from)::date and p_to;
+end
 $$;
 
 -- pct += p_delta for every day of [p_from, p_to]; the days of a month
@@ -588,6 +619,10 @@ from bookings b join machines m on m.id = b.machine_id,
     (upper(b.period) - 1)::timestamp, interval '1 day') g
 where b.status = 'booked' and m.condition <> 'out_of_service'
 group by 1, 2, 4;
+insert into dash_month_counts (county_code, township_code, kind, month, n)
+select county_code, township_code, kind, date_trunc('month', day)::date,
+    sum(n)
+from dash_day_counts where kind = 'booked' group by 1, 2, 3, 4;
 insert into dash_day_counts (county_code, township_code, kind, day, n)
 select p.county_code, p.township_code, 'filed', xz.dash_filed_on(p),
     count(*)
@@ -698,9 +733,9 @@ begin
 	if ts is null then
 		return null;
 	end if;
-	-- Deployed days per person: whole months of the period from
-	-- dash_staff_months, the days before the first and after the last
-	-- whole month from dash_staff_days.
+	-- Deployed days per person and booked machine-days: whole months
+	-- of the period [fm, lme) from the monthly rows, the days before
+	-- and after them from the daily rows.
 	fm := (date_trunc('month', p_from - 1) + interval '1 month')::date;
 	lme := date_trunc('month', p_to + 1)::date;
 	if fm >= lme then
@@ -754,11 +789,16 @@ begin
 		    day < p_today
 		group by township_code
 	), bk as (
-		select township_code, sum(n) as n
-		from public.dash_day_counts
-		where township_code = any (ts) and kind = 'booked' and
-		    day between p_from and p_to
-		group by township_code
+		select u.township_code, sum(u.n) as n from (
+			select township_code, n from public.dash_month_counts
+			where township_code = any (ts) and kind = 'booked' and
+			    month >= fm and month < lme
+			union all
+			select township_code, n from public.dash_day_counts
+			where township_code = any (ts) and kind = 'booked' and
+			    ((day >= p_from and day < fm) or
+			    (day >= lme and day <= p_to))
+		) u group by u.township_code
 	), r as (
 		select tw.code, tw.name,
 		    coalesce(pe.headcount, 0) as headcount,
@@ -836,7 +876,7 @@ declare
 begin
 	foreach t in array array['dash_townships', 'dash_staff',
 	    'dash_staff_days', 'dash_staff_months', 'dash_day_counts',
-	    'dash_fund_totals']
+	    'dash_month_counts', 'dash_fund_totals']
 	loop
 		execute format('alter table %I enable row level security', t);
 		execute format('alter table %I force row level security', t);

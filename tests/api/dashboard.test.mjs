@@ -277,7 +277,7 @@ test('dashboard: figures equal the API\'s own reports, township by township', as
 	}
 });
 
-test('dashboard: the balance index equals the staff report\'s over periods of whole and partial months', async () => {
+test('dashboard: balance index and machine utilisation equal the reports\' over periods of whole and partial months', async () => {
 	const ctok = cty(W);
 	const y = TODAY.slice(0, 4);
 	for (const q of [`from=${y}-01-01&to=${TODAY}`,
@@ -288,10 +288,18 @@ test('dashboard: the balance index equals the staff report\'s over periods of wh
 		const s = await api('GET', `/api/v1/reports/personnel/staff?${q}`,
 		    { token: ctok });
 		expectStatus(s, 200);
-		for (const t of j.townships)
+		const c = await api('GET', `/api/v1/reports/cooperatives?${q}`,
+		    { token: ctok });
+		expectStatus(c, 200);
+		for (const t of j.townships) {
 			assert.equal(t.personnel.balance_index, s.json.townships
 			    .find((x) => x.township_code === t.code).balance.cv,
 			    `${q} ${t.code}`);
+			const u = c.json.townships.find((x) =>
+			    x.township_code === t.code).machine_days.utilisation;
+			assert.equal(t.coops.machine_utilisation_pct, u === null ?
+			    null : Math.round(u * 1000) / 10, `${q} ${t.code}`);
+		}
 		assert.notEqual(byCode(j, W.t1).personnel.balance_index, null,
 		    q);
 	}

@@ -92,7 +92,16 @@ a as (select township_code, slot, allocated_fen, committed_fen,
     disbursed_fen from dash_fund_totals where county_code = '330599')
 select x::text from ((select * from r except select * from a) union all
     (select * from a except select * from r)) x
-$q$ as diff_funds \gset
+$q$ as diff_funds,
+$q$
+with r as (select township_code, date_trunc('month', day)::date as month,
+    sum(n) as n from dash_day_counts where county_code = '330599' and
+    kind = 'booked' group by 1, 2),
+a as (select township_code, month, n::numeric from dash_month_counts
+    where county_code = '330599' and kind = 'booked')
+select x::text from ((select * from r except select * from a) union all
+    (select * from a except select * from r)) x
+$q$ as diff_months \gset
 
 select xz_test.bind('county', '330599', '', '', 'db-dash-county', '', '',
     'req-dash-0');
@@ -116,6 +125,8 @@ select xz_test.set_eq(:'diff_days', '{}',
     'equal a recount');
 select xz_test.set_eq(:'diff_funds', '{}',
     'seeded: the fund totals copy equals fund_township_totals');
+select xz_test.set_eq(:'diff_months', '{}',
+    'seeded: booked machine-days per month equal the days'' sum');
 select xz.dashboard_version(null, '2026-01-01', '2026-03-31', '2026-03-31')
     as v0 \gset
 
@@ -219,6 +230,8 @@ select xz_test.set_eq(:'diff_days', '{}',
     'equal a recount');
 select xz_test.set_eq(:'diff_funds', '{}',
     'after changes: the fund totals copy equals fund_township_totals');
+select xz_test.set_eq(:'diff_months', '{}',
+    'after changes: booked machine-days per month equal the days'' sum');
 select xz_test.ok(xz.dashboard_version(null, '2026-01-01', '2026-03-31',
     '2026-03-31') <> :'v0', 'the version moved with the changes');
 select xz_test.is(xz.dashboard_version(null, '2026-01-01', '2026-03-31',
@@ -270,6 +283,7 @@ select xz_test.set_eq($q$select township_code from dash_townships
     union select township_code from dash_staff_days
     union select township_code from dash_staff_months
     union select township_code from dash_day_counts
+    union select township_code from dash_month_counts
     union select township_code from dash_fund_totals$q$, '{330599002}',
     'a township user reads its own township''s aggregates only');
 select xz_test.is(xz.dashboard_summary('330599001', '2026-01-01',
