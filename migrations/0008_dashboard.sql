@@ -724,6 +724,8 @@ $$;
 create function xz.dashboard_summary(p_township text, p_from date,
     p_to date, p_today date) returns text
 language plpgsql stable
+set enable_nestloop = off
+set plan_cache_mode = force_generic_plan
 as $$
 declare
 	ts	char(9)[] := xz.dashboard_townships(p_township);
@@ -742,10 +744,16 @@ begin
 		fm := p_to + 1;
 		lme := p_to + 1;
 	end if;
-	return (with tw as (
+	-- Each part is computed once (materialized), and joined by hash or
+	-- merge (enable_nestloop off, above): the row estimates under row
+	-- security are so low (1 row) that the planner would otherwise
+	-- choose nested loops that rescan a part for every row of another.
+	-- The plan is generic (plan_cache_mode, above): planned once per
+	-- connection, not on every call (it costs more than running it).
+	return (with tw as materialized (
 		select t.code, t.name from public.townships t
 		where t.code = any (ts)
-	), sd as (
+	), sd as materialized (
 		select u.staff_id, sum(u.n) as x from (
 			select staff_id, days as n from public.dash_staff_months
 			where township_code = any (ts) and month >= fm and
@@ -756,14 +764,14 @@ begin
 			    ((day >= p_from and day < fm) or
 			    (day >= lme and day <= p_to))
 		) u group by u.staff_id
-	), td as (
+	), td as materialized (
 		select s.township_code, sum(d.pct) as pct
 		from public.dash_staff_days d
 		join public.dash_staff s on s.staff_id = d.staff_id and
 		    s.status = 'active'
 		where d.township_code = any (ts) and d.day = p_today
 		group by s.township_code
-	), pe as (
+	), pe as materialized (
 		select s.township_code,
 		    count(*) filter (where s.status = 'active') as headcount,
 		    count(*) as n, coalesce(sum(sd.x), 0) as ds,
@@ -772,23 +780,23 @@ begin
 		where s.township_code = any (ts) and
 		    s.status <> 'transferred_out'
 		group by s.township_code
-	), fu as (
+	), fu as materialized (
 		select township_code, sum(allocated_fen) as a,
 		    sum(committed_fen) as c, sum(disbursed_fen) as d
 		from public.dash_fund_totals where township_code = any (ts)
 		group by township_code
-	), fi as (
+	), fi as materialized (
 		select township_code, sum(n) as n, min(day) as oldest
 		from public.dash_day_counts
 		where township_code = any (ts) and kind = 'filed'
 		group by township_code
-	), ov as (
+	), ov as materialized (
 		select township_code, sum(n) as n
 		from public.dash_day_counts
 		where township_code = any (ts) and kind = 'running' and
 		    day < p_today
 		group by township_code
-	), bk as (
+	), bk as materialized (
 		select u.township_code, sum(u.n) as n from (
 			select township_code, n from public.dash_month_counts
 			where township_code = any (ts) and kind = 'booked' and
