@@ -15,7 +15,8 @@
 -- day, a person not deployed over 100%: history is how they grow).
 --
 -- Everything goes through the tables' triggers (the dashboard's
--- aggregates, audit rows) except the deployment rules (load and
+-- aggregates first of all) except, for deployments and bookings, the
+-- audit rows (imported history) and the deployment rules (load and
 -- on-duty checks, per row and costly), switched off for the load: the
 -- generated deployments keep them (50% each, never two on one day).
 \set ON_ERROR_STOP 1
@@ -82,9 +83,11 @@ from members m join bt on bt.code = m.township_code
 where m.name like '看板社员%';
 \endif
 
--- The years of history.
+-- The years of history.  Imported history: no audit rows either.
 alter table deployments disable trigger deployments_rules;
 alter table deployments disable trigger deployments_check;
+alter table deployments disable trigger deployments_audit;
+alter table bookings disable trigger bookings_audit;
 
 create temporary table yr on commit drop as
 select y, make_date(extract(year from current_date)::integer - y, 1, 1)
@@ -118,6 +121,7 @@ where s.name like '看板压测%' and x.d + 3 <= yr.l;
 
 alter table deployments enable trigger deployments_rules;
 alter table deployments enable trigger deployments_check;
+alter table deployments enable trigger deployments_audit;
 
 -- A 3-day booking every 12 days per machine (staggered by machine).
 insert into bookings (cooperative_id, county_code, township_code,
@@ -128,3 +132,5 @@ from machines m join bt on bt.code = m.township_code, yr,
     lateral (select yr.f + (hashtext(m.id::text) & 7) + 12 * j as d
 	from generate_series(0, 31) j) x
 where m.plate_or_serial like 'DB%' and x.d + 2 <= yr.l;
+
+alter table bookings enable trigger bookings_audit;
