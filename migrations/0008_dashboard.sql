@@ -729,20 +729,56 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
 	ts	char(9)[] := xz.dashboard_townships(p_township);
-	fm	date;
-	lme	date;
+	fm	date;		/* first whole month */
+	lme	date;		/* the day after the last whole month */
+	mf	date;		/* monthly rows: [mf, mt), hm and tm */
+	mt	date;
+	hm	date;
+	tm	date;
+	pa	date;		/* daily rows added: [pa, pb) and [qa, qb) */
+	pb	date;
+	qa	date;
+	qb	date;
+	ra	date;		/* daily rows taken off: [ra, rb), [sa, sb) */
+	rb	date;
+	sa	date;
+	sb	date;
 begin
 	if ts is null then
 		return null;
 	end if;
 	-- Deployed days per person and booked machine-days: whole months
 	-- of the period [fm, lme) from the monthly rows, the days before
-	-- and after them from the daily rows.
+	-- and after them from the daily rows; a partial month of more than
+	-- 15 days as its monthly row minus the days outside the period.
+	-- So at most 15 days at each end are read day by day.
 	fm := (date_trunc('month', p_from - 1) + interval '1 month')::date;
 	lme := date_trunc('month', p_to + 1)::date;
+	pa := p_to + 1;
+	pb := pa; qa := pa; qb := pa; ra := pa; rb := pa; sa := pa; sb := pa;
+	mf := pa;
+	mt := pa;
 	if fm >= lme then
-		fm := p_to + 1;
-		lme := p_to + 1;
+		pa := p_from;		/* within at most two months */
+	else
+		mf := fm;
+		mt := lme;
+		if fm - p_from <= 15 then
+			pa := p_from;
+			pb := fm;
+		else
+			hm := date_trunc('month', p_from)::date;
+			ra := hm;
+			rb := p_from;
+		end if;
+		if p_to + 1 - lme <= 15 then
+			qa := lme;
+			qb := p_to + 1;
+		else
+			tm := lme;
+			sa := p_to + 1;
+			sb := (lme + interval '1 month')::date;
+		end if;
 	end if;
 	-- Each part is computed once (materialized), and joined by hash or
 	-- merge (enable_nestloop off, above): the row estimates under row
@@ -756,13 +792,18 @@ begin
 	), sd as materialized (
 		select u.staff_id, sum(u.n) as x from (
 			select staff_id, days as n from public.dash_staff_months
-			where township_code = any (ts) and month >= fm and
-			    month < lme
-			union all
-			select staff_id, 1 from public.dash_staff_days
 			where township_code = any (ts) and
-			    ((day >= p_from and day < fm) or
-			    (day >= lme and day <= p_to))
+			    ((month >= mf and month < mt) or month = hm or
+			    month = tm)
+			union all
+			select staff_id, case when (day >= ra and day < rb) or
+			    (day >= sa and day < sb) then -1 else 1 end
+			from public.dash_staff_days
+			where township_code = any (ts) and
+			    ((day >= pa and day < pb) or
+			    (day >= qa and day < qb) or
+			    (day >= ra and day < rb) or
+			    (day >= sa and day < sb))
 		) u group by u.staff_id
 	), td as materialized (
 		select s.township_code, sum(d.pct) as pct
@@ -800,12 +841,18 @@ begin
 		select u.township_code, sum(u.n) as n from (
 			select township_code, n from public.dash_month_counts
 			where township_code = any (ts) and kind = 'booked' and
-			    month >= fm and month < lme
+			    ((month >= mf and month < mt) or month = hm or
+			    month = tm)
 			union all
-			select township_code, n from public.dash_day_counts
+			select township_code, case when (day >= ra and
+			    day < rb) or (day >= sa and day < sb) then -n
+			    else n end
+			from public.dash_day_counts
 			where township_code = any (ts) and kind = 'booked' and
-			    ((day >= p_from and day < fm) or
-			    (day >= lme and day <= p_to))
+			    ((day >= pa and day < pb) or
+			    (day >= qa and day < qb) or
+			    (day >= ra and day < rb) or
+			    (day >= sa and day < sb))
 		) u group by u.township_code
 	), r as (
 		select tw.code, tw.name,

@@ -280,7 +280,17 @@ test('dashboard: figures equal the API\'s own reports, township by township', as
 test('dashboard: balance index and machine utilisation equal the reports\' over periods of whole and partial months', async () => {
 	const ctok = cty(W);
 	const y = TODAY.slice(0, 4);
+	/* The first of this month + k months, + d days. */
+	const m = (k, d = 0) => {
+		const t = new Date(`${TODAY.slice(0, 7)}-01T00:00:00Z`);
+		t.setUTCMonth(t.getUTCMonth() + k);
+		t.setUTCDate(t.getUTCDate() + d);
+		return t.toISOString().slice(0, 10);
+	};
 	for (const q of [`from=${y}-01-01&to=${TODAY}`,
+	    /* partial months of more than 15 days at both ends */
+	    `from=${m(-1, 1)}&to=${m(2, -2)}`, `from=${m(0, 1)}&to=${m(2, 20)}`,
+	    `from=${m(0, 1)}&to=${m(1, -1)}`, `from=${m(0)}&to=${m(1, 3)}`,
 	    `from=${shanghaiDay(-100)}&to=${shanghaiDay(40)}`,
 	    `from=${shanghaiDay(-2)}&to=${shanghaiDay(-1)}`,
 	    `from=${shanghaiDay(-300)}&to=${shanghaiDay(65)}`]) {
