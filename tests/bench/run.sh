@@ -21,6 +21,12 @@
 #   `XZ_SEED_FUNDS_BATCHES=10 xiangzhi-admin seed-demo` has grown every
 #   benchmark county's funds data tenfold.  Targets: p99 < 50 ms, and the
 #   p99 after growth < 2x the p99 before.
+# The dashboard (issue 7, tests/bench/dashboard.sh): GET
+# /api/v1/dashboard/summary as the county users of 10 benchmark counties
+# with personnel and cooperative data, before and after the same tenfold
+# growth (plus nine years of deployments and bookings), full answers and
+# 304 revalidations; targets p99 < 50 ms and growth < 2x.
+# XZ_BENCH_ONLY=dashboard runs that part alone.
 # Also POST /api/v1/campaigns/{id}/team-proposal for a township of 300
 # staff (tests/bench/personnel.sql), target < 200 ms (issue 4).
 #
@@ -36,8 +42,18 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 . "$root/tests/lib.sh"
 
-echo "== token verification cost (build/bench-verify, -O2, no sanitizers)"
-"$root/build/bench-verify"
+# XZ_BENCH_ONLY=dashboard runs the dashboard's part alone (below).
+only=${XZ_BENCH_ONLY:-}
+case "$only" in
+''|dashboard) ;;
+*)	echo "XZ_BENCH_ONLY: unknown part \"$only\" (dashboard)" >&2
+	exit 2 ;;
+esac
+
+if [ -z "$only" ]; then
+	echo "== token verification cost (build/bench-verify, -O2, no sanitizers)"
+	"$root/build/bench-verify"
+fi
 
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-64}
@@ -66,10 +82,49 @@ psql_owner()
 {
 	psql -XAtq "$XZ_OWNER_URL" -c "$1"
 }
+# p99 in ms whatever unit wrk printed (us, ms, s).
+to_ms()
+{
+	echo "$1" | awk '/us$/ { sub("us", ""); print $1 / 1000; next }
+	    /ms$/ { sub("ms", ""); print $1; next }
+	    /s$/ { sub("s", ""); print $1 * 1000 }'
+}
+
+# mint ROLE CODE: a development token (ES256, as the service signs).
+mint()
+{
+	XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
+	    "$root/build/xiangzhi-admin" token mint --role "$1" \
+	    "--$1" "$2" --sub "bench-$1-$2" --ttl 3600
+}
+
+met()
+{
+	awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"
+}
+
 villages=$(psql_owner "select count(*) from villages")
 echo "   $villages villages in $(psql_owner "select count(*) from counties") counties"
 
 start_service "$work" "$svc_port" "$root/build/xiangzhi.so"
+
+# The dashboard (issue 7): tests/bench/dashboard.sh.
+. "$root/tests/bench/dashboard.sh"
+if [ "$only" = dashboard ]; then
+	dash_before
+	growth=${BENCH_FUNDS_GROWTH:-10}
+	echo "== growing the funds data ${growth}x (XZ_SEED_FUNDS_BATCHES=$growth seed-demo --scale $scale)"
+	XZ_SEED_FUNDS_BATCHES=$growth "$ADMIN" seed-demo --scale "$scale" \
+	    >"$work/grow.log" 2>&1 || {
+		cat "$work/grow.log"
+		exit 1
+	}
+	dash_after
+	echo
+	echo "== result ($(nproc) cores, shared; ${secs}s each)"
+	dash_report
+	exit $dash_bad
+fi
 
 # 500 random villages, each with a token of its own village user.
 lua="$work/villages.lua"
@@ -127,13 +182,6 @@ grep -E "tps|latency" "$work/pgbench.txt"
 pg_tps=$(awk '/^tps = / { print $3; exit }' "$work/pgbench.txt")
 pg_lat=$(awk '/^latency average = / { print $4; exit }' "$work/pgbench.txt")
 
-# p99 in ms whatever unit wrk printed (us, ms, s).
-to_ms()
-{
-	echo "$1" | awk '/us$/ { sub("us", ""); print $1 / 1000; next }
-	    /ms$/ { sub("ms", ""); print $1; next }
-	    /s$/ { sub("s", ""); print $1 * 1000 }'
-}
 p99_ms=$(to_ms "$p99")
 
 # The token endpoint: password grants of the demo county's users in turn
@@ -178,13 +226,6 @@ pg_log_p99()
 	    printf "%.2f", v[i] / 1000 }'
 }
 
-# mint ROLE CODE: a development token (ES256, as the service signs).
-mint()
-{
-	XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
-	    "$root/build/xiangzhi-admin" token mint --role "$1" \
-	    "--$1" "$2" --sub "bench-$1-$2" --ttl 3600
-}
 
 # Payments of BENCH_DISBURSE_FEN (default 10 yuan) into projects that
 # have committed money left for 2,000 of them at least.
@@ -325,6 +366,8 @@ summary_run()
 	cat "$work/wrk-sum.$1.txt"
 }
 
+dash_before
+
 size1=$(funds_size)
 echo "   funds data: $size1"
 settle
@@ -351,11 +394,8 @@ sumN_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' \
 sumN_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-sum.${growth}x.txt")
 sum_growth=$(awk -v a="$sumN_p99" -v b="$sum1_p99" \
     'BEGIN { printf "%.2f", a / b }')
+dash_after
 
-met()
-{
-	awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"
-}
 # The team proposal (issue 4) for a township of 300 staff: one
 # connection, requests one after the other (target < 200 ms each).
 psql -XAq -1 -v ON_ERROR_STOP=1 "$XZ_OWNER_URL" \
@@ -414,6 +454,7 @@ printf "   county summary p99 target < 50 ms: %s (before), %s (after)\n" \
     "$(met "$sum1_p99 < 50")" "$(met "$sumN_p99 < 50")"
 printf "   p99 growth with %sx data: %s   (target < 2): %s\n" "$growth" \
     "$sum_growth" "$(met "$sum_growth < 2")"
+dash_report
 printf "   team proposal (300 staff, %s proposed): p50 %s ms   p99 %s ms   (target < 200 ms: %s)\n" \
     "$proposed" "$prop_p50_ms" "$prop_p99_ms" "$(met "$prop_p99_ms < 200")"
 bad=0
@@ -429,6 +470,7 @@ then
 	    "responses were not 2xx"
 	bad=1
 fi
+[ "$dash_bad" -eq 0 ] || bad=1
 if [ "$verify_bad" -ne 0 ]; then
 	echo "   WARNING: the ledger of $verify_bad counties did not verify"
 	bad=1
