@@ -57,10 +57,17 @@ int
 xz_reply_raw(struct xz_ctx *ctx, int status, const char *type,
     const void *data, size_t len)
 {
+	return (xz_reply_cached(ctx, status, type, "no-store", data, len));
+}
+
+int
+xz_reply_cached(struct xz_ctx *ctx, int status, const char *type,
+    const char *cache_control, const void *data, size_t len)
+{
 	if (type != NULL)
 		http_response_header(ctx->req, "content-type", type);
 	http_response_header(ctx->req, "x-request-id", ctx->request_id);
-	http_response_header(ctx->req, "cache-control", "no-store");
+	http_response_header(ctx->req, "cache-control", cache_control);
 	http_response(ctx->req, status, data, len);
 	req_finish(ctx, status);
 	return (XZ_DONE);
