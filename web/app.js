@@ -539,6 +539,7 @@
 			grid: { left: 8, right: 16, top: 36, bottom: 8,
 			    containLabel: true },
 			tooltip: { trigger: 'axis', confine: true,
+			    className: 'xz-tip',
 			    axisPointer: { type: 'shadow' } },
 			legend: { top: 0 }
 		};
@@ -656,14 +657,19 @@
 		$('chart-coops-title').textContent = title;
 		var o = base();
 		o.tooltip = { trigger: 'item', confine: true,
+		    className: 'xz-tip',
 		    formatter: function (p) {
 			return tip(p.name, [['数量', p.value + ' 家'],
 			    ['占比', p.percent + '%']]);
 		    } };
-		o.legend = { bottom: 0, type: 'scroll' };
+		/* A phone: counts inside the ring, names in the legend. */
+		var narrow = $('chart-coops').clientWidth < 480;
+		o.legend = { bottom: 0 };
 		o.series = [{ name: '合作社', type: 'pie',
-		    radius: ['35%', '65%'], center: ['50%', '45%'],
-		    label: { formatter: '{b}\n{c} 家' },
+		    radius: narrow ? ['30%', '62%'] : ['35%', '65%'],
+		    center: ['50%', '45%'],
+		    label: narrow ? { position: 'inside', formatter: '{c}',
+			color: '#fff' } : { formatter: '{b}\n{c} 家' },
 		    data: KINDS.map(function (k) {
 			return { name: k[1], value: (byKind || {})[k[0]] || 0 };
 		    }) }];
