@@ -28,6 +28,7 @@ static const char *req_title(int);
 static int	req_query_next(const char **, char *, size_t, char *, size_t);
 static void	req_finish(struct xz_ctx *, int);
 static void	req_next_link(struct xz_ctx *, const char *);
+static int	req_has_header(struct http_request *, const char *);
 
 static u_int64_t	req_counter;
 
@@ -57,20 +58,28 @@ int
 xz_reply_raw(struct xz_ctx *ctx, int status, const char *type,
     const void *data, size_t len)
 {
-	return (xz_reply_cached(ctx, status, type, "no-store", data, len));
-}
-
-int
-xz_reply_cached(struct xz_ctx *ctx, int status, const char *type,
-    const char *cache_control, const void *data, size_t len)
-{
 	if (type != NULL)
 		http_response_header(ctx->req, "content-type", type);
 	http_response_header(ctx->req, "x-request-id", ctx->request_id);
-	http_response_header(ctx->req, "cache-control", cache_control);
+	/* A handler may have set its own (a revalidated ETag, say). */
+	if (!req_has_header(ctx->req, "cache-control"))
+		http_response_header(ctx->req, "cache-control", "no-store");
 	http_response(ctx->req, status, data, len);
 	req_finish(ctx, status);
 	return (XZ_DONE);
+}
+
+/* 1 when the response already carries the header. */
+static int
+req_has_header(struct http_request *req, const char *name)
+{
+	struct http_header	*hdr;
+
+	TAILQ_FOREACH(hdr, &req->resp_headers, list) {
+		if (strcasecmp(hdr->header, name) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 int

@@ -113,10 +113,12 @@ web_send(struct xz_ctx *ctx, struct web_file *f)
 	web_etag(f);
 	http_response_header(ctx->req, "etag", f->etag);
 	http_response_header(ctx->req, "x-content-type-options", "nosniff");
+	/* xz_reply_raw keeps it (instead of no-store). */
+	http_response_header(ctx->req, "cache-control", "no-cache");
 	if (http_request_header(ctx->req, "if-none-match", &inm) &&
 	    strstr(inm, f->etag) != NULL)
-		return (xz_reply_cached(ctx, 304, NULL, "no-cache", NULL, 0));
-	return (xz_reply_cached(ctx, 200, f->type, "no-cache", f->start,
+		return (xz_reply_raw(ctx, 304, NULL, NULL, 0));
+	return (xz_reply_raw(ctx, 200, f->type, f->start,
 	    (size_t)(f->end - f->start)));
 }
 

@@ -118,9 +118,6 @@ int	xz_api(struct http_request *);
 /* Responses. */
 int	xz_reply_raw(struct xz_ctx *, int status, const char *type,
 	    const void *, size_t);
-/* The same with another Cache-Control than no-store (static files). */
-int	xz_reply_cached(struct xz_ctx *, int status, const char *type,
-	    const char *cache_control, const void *, size_t);
 int	xz_reply_empty(struct xz_ctx *, int status);
 /*
  * The JSON object json[len] with member set to the NUL-terminated secret
