@@ -70,6 +70,9 @@
 --    project states queue on that one row for the rest of their
 --    transaction: cheap next to what they already do, and never on the
 --    payment path.
+-- 6. Every aggregate row references its township (on delete cascade), so
+--    a township deleted with its rows (tests do, with triggers disabled)
+--    leaves nothing behind for a later township of the same code.
 
 ------------------------------------------------------------------------
 -- Tables.
@@ -94,7 +97,9 @@ create table dash_staff (
 	staff_id	uuid primary key,
 	county_code	char(6) not null,
 	township_code	char(9) not null,
-	status		text not null
+	status		text not null,
+	foreign key (township_code, county_code)
+	    references townships (code, county_code) on delete cascade
 );
 create index dash_staff_township on dash_staff (township_code);
 
@@ -104,7 +109,9 @@ create table dash_staff_days (
 	township_code	char(9) not null,
 	day		date not null,
 	pct		integer not null,
-	primary key (staff_id, day)
+	primary key (staff_id, day),
+	foreign key (township_code, county_code)
+	    references townships (code, county_code) on delete cascade
 );
 create index dash_staff_days_township on dash_staff_days
     (township_code, day) include (staff_id, pct);
@@ -116,7 +123,9 @@ create table dash_day_counts (
 			    check (kind in ('booked', 'filed', 'running')),
 	day		date not null,
 	n		bigint not null,
-	primary key (township_code, kind, day)
+	primary key (township_code, kind, day),
+	foreign key (township_code, county_code)
+	    references townships (code, county_code) on delete cascade
 );
 
 create table dash_fund_totals (
@@ -126,7 +135,9 @@ create table dash_fund_totals (
 	allocated_fen	bigint not null,
 	committed_fen	bigint not null,
 	disbursed_fen	bigint not null,
-	primary key (township_code, slot)
+	primary key (township_code, slot),
+	foreign key (township_code, county_code)
+	    references townships (code, county_code) on delete cascade
 );
 
 ------------------------------------------------------------------------
