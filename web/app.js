@@ -603,7 +603,8 @@
 			var v = get(t, 'funds.utilisation_pct');
 			return v === null ? 0 : Math.round(v * 10) / 10;
 		    }),
-		    label: { show: list.length <= 15, position: 'top',
+		    label: { show: list.length <= 15 &&
+			$('chart-funds').clientWidth > 600, position: 'top',
 			fontSize: 10, formatter: '{c}%' } }];
 		chart('chart-funds').setOption(o, true);
 
