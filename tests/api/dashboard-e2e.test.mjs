@@ -399,6 +399,23 @@ test('dashboard-e2e: a county user signs in, sees every chart with data ' +
 		await waitCharts(page, 'county');
 		assert.doesNotMatch(page.url(), /township=/);
 
+		/* A date range: the URL, the request and the period follow. */
+		const y = s.to.slice(0, 4);
+		await page.fill('#from', `${y}-03-01`);
+		await page.fill('#to', `${y}-06-30`);
+		const asked = page.waitForRequest((r) => r.url().includes(
+		    `/api/v1/dashboard/summary?from=${y}-03-01&to=${y}-06-30`));
+		await page.click('#filters button[type=submit]');
+		await asked;
+		await page.waitForURL(new RegExp(`from=${y}-03-01&to=${y}-06-30`));
+		await waitCharts(page, 'county');
+		assert.equal(await page.textContent('#scope-period'),
+		    `统计期间:${y}-03-01 至 ${y}-06-30`);
+		await page.fill('#from', `${y}-07-01`);
+		await page.click('#filters button[type=submit]');
+		assert.match(await page.textContent('#status'),
+		    /开始日期不能晚于结束日期/);
+
 		/* Sign out: the form is back and the token is gone. */
 		await page.click('#signout');
 		await page.locator('#signin').waitFor({ state: 'visible' });
