@@ -30,11 +30,16 @@ MODULE_SRC := app/module.c app/http/request.c app/http/routes.c \
 	      app/coops/deals.c app/funds/alloc.c app/funds/projects.c \
 	      app/funds/pay.c app/personnel/personnel.c \
 	      $(wildcard app/changes/*.c) $(wildcard app/dashboard/*.c) \
-	      $(wildcard app/exports/*.c) $(CORE_SRC)
+	      $(wildcard app/exports/*.c) $(wildcard app/web/*.c) $(CORE_SRC)
 ADMIN_SRC  := app/admin/admin.c app/admin/seed.c \
 	      app/admin/seed_personnel.c $(CORE_SRC)
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(CORE_SRC)
 HEADERS    := $(wildcard include/xiangzhi/*.h) app/http/routes.def
+
+# The dashboard page (issue 7), linked into the module (app/web/web.c);
+# ECharts comes from npm (web/package-lock.json), installed by the build.
+ECHARTS    := web/node_modules/echarts/dist/echarts.min.js
+WEB_FILES  := web/index.html web/app.js web/app.css web/favicon.svg $(ECHARTS)
 
 MODULE_LIBS := -lpq -ljansson -ljwt -lsodium -lcrypto -lcurl -lxlsxwriter
 ADMIN_LIBS  := -lpq -ljansson -ljwt -lsodium -lcrypto
@@ -44,7 +49,11 @@ PACKAGES := kore libpq-dev libjansson-dev libjwt-dev libsodium-dev \
 	    libssl-dev curl wrk gcc make libc6-dev binutils iproute2 procps \
 	    libcurl4-openssl-dev libxlsxwriter-dev
 
-.PHONY: all deps build run test bench clean unit
+# Only `make test` installs these: Chromium for the dashboard's end-to-end
+# test (tests/api/dashboard-e2e.test.mjs) and a CJK font for its screenshot.
+TEST_PACKAGES := chromium fonts-wqy-microhei
+
+.PHONY: all deps test-deps build run test bench clean unit
 
 all: build
 
@@ -69,19 +78,52 @@ deps:
 		    >/dev/null; \
 	fi
 
+# TEST_PACKAGES, and tests/api's npm packages (playwright-core, the
+# OpenAPI linter) when missing or older than their lockfile.
+test-deps: tests/api/node_modules/.package-lock.json
+	@missing=""; for p in $(TEST_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		    grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "missing packages:$$missing (run as root or apt-get install them)"; \
+			exit 1; \
+		fi; \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -qq --no-install-recommends $$missing \
+		    >/dev/null; \
+	fi
+
+tests/api/node_modules/.package-lock.json: tests/api/package-lock.json
+	cd tests/api && npm ci --no-audit --no-fund
+	@touch $@
+
 $(BUILD)/openapi.o: app/http/openapi.json
 	@mkdir -p $(BUILD)
 	ld -r -b binary -z noexecstack -o $@ $<
 
-$(BUILD)/xiangzhi.so: $(MODULE_SRC) $(HEADERS) $(BUILD)/openapi.o
+# npm ci when web/node_modules is missing or older than the lockfile.
+$(ECHARTS): web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	@touch $@
+
+$(BUILD)/web.o: $(WEB_FILES)
+	@mkdir -p $(BUILD)
+	ld -r -b binary -z noexecstack -o $@ $(WEB_FILES)
+
+$(BUILD)/xiangzhi.so: $(MODULE_SRC) $(HEADERS) $(BUILD)/openapi.o \
+    $(BUILD)/web.o
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -shared -o $@ $(MODULE_SRC) $(BUILD)/openapi.o \
-	    $(MODULE_LIBS)
+	    $(BUILD)/web.o $(MODULE_LIBS)
 
-$(BUILD)/san/xiangzhi.so: $(MODULE_SRC) $(HEADERS) $(BUILD)/openapi.o
+$(BUILD)/san/xiangzhi.so: $(MODULE_SRC) $(HEADERS) $(BUILD)/openapi.o \
+    $(BUILD)/web.o
 	@mkdir -p $(BUILD)/san
 	$(CC) $(CFLAGS) $(SAN) -shared -o $@ $(MODULE_SRC) \
-	    $(BUILD)/openapi.o $(MODULE_LIBS)
+	    $(BUILD)/openapi.o $(BUILD)/web.o $(MODULE_LIBS)
 
 $(BUILD)/xiangzhi-admin: $(ADMIN_SRC) $(HEADERS)
 	@mkdir -p $(BUILD)
@@ -104,6 +146,7 @@ run: deps
 	@tests/harness.sh run
 
 test: deps
+	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory build $(BUILD)/san/xiangzhi.so \
 	    $(BUILD)/unit-tests
 	@tests/harness.sh test

@@ -17,6 +17,7 @@
 #include "xiangzhi/org.h"
 #include "xiangzhi/personnel.h"
 #include "xiangzhi/roles.h"
+#include "xiangzhi/web.h"
 #include "xiangzhi/webhooks.h"
 
 #define GET	HTTP_METHOD_GET
