@@ -753,6 +753,7 @@ static void
 exp_free(struct exp *e)
 {
 	struct exp	**pp;
+	int		i;
 
 	for (pp = &exports; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == e) {
@@ -762,8 +763,16 @@ exp_free(struct exp *e)
 	}
 	if (e->task_started)
 		kore_task_destroy(&e->task);
-	if (e->wb != NULL)
+	if (e->wb != NULL) {
+		/* lxw_workbook_free leaves constant_memory's row files open. */
+		for (i = 0; i < e->nsheets; i++) {
+			if (e->ws[i] != NULL && e->ws[i]->optimize_tmpfile) {
+				(void)fclose(e->ws[i]->optimize_tmpfile);
+				e->ws[i]->optimize_tmpfile = NULL;
+			}
+		}
 		lxw_workbook_free(e->wb);
+	}
 	if (e->fd != -1)
 		(void)close(e->fd);
 	if (e->path[0] != '\0')

@@ -554,6 +554,16 @@ async function large(X, n, svc)
 		assert.equal(w.status, 200);
 		await w.arrayBuffer();
 	}
+	/* Clients that leave mid-export (batches, zipping) leave nothing. */
+	for (const [fmt, ms] of [['csv', 800], ['xlsx', 1500], ['xlsx', 4000]]) {
+		const ac = new AbortController();
+		const timer = setTimeout(() => ac.abort(), ms);
+		await assert.rejects(fetch(`${svc.base}/api/v1/exports/staff?` +
+		    `format=${fmt}&township=${X.code}`, { signal: ac.signal,
+		    headers: { authorization: `Bearer ${X.tok}` } })
+		    .then((r) => r.arrayBuffer()));
+		clearTimeout(timer);
+	}
 	const pids = workerPids(svc.dir);
 	const before = Object.fromEntries(pids.map((p) => [p, rss(p)]));
 	const peak = { ...before };
@@ -595,7 +605,7 @@ async function large(X, n, svc)
 	assert.deepEqual(wb.sheets, [{ name: '人员名册', rows: n + 1 }]);
 
 	/* Nothing left behind: no spool file, no descriptor on one. */
-	await new Promise((r) => setTimeout(r, 300));
+	await new Promise((r) => setTimeout(r, 1000));
 	const own = ['rt', 'kore.conf', 'kore.log', 'kore.pgid',
 	    'kore-main.pid'];
 	assert.deepEqual(readdirSync(svc.dir).filter((x) => !own.includes(x)),
