@@ -161,7 +161,9 @@ static const char	*label_of(const struct label *, const char *);
 static void		rfc5987(char *, size_t, const char *);
 static int		no_cursor(const char *);
 
-static struct exp	*exports;
+static struct exp	*exports;		/* in progress, this worker */
+static int		nexports;
+static int		export_max = 4;
 static void		(*ctx_onfree)(struct http_request *);
 static u_int64_t	export_counter;
 static const char	*export_dir = "/tmp";
@@ -530,6 +532,9 @@ xz_exports_register(void)
 	for (i = 0; i < nitems(stmts); i++)
 		xz_db_register(stmts[i]);
 	export_dir = xz_env_or("XZ_EXPORT_DIR", "/tmp");
+	export_max = atoi(xz_env_or("XZ_EXPORT_MAX", "4"));
+	if (export_max < 1 || export_max > 64)
+		fatal("XZ_EXPORT_MAX must be between 1 and 64");
 }
 
 /* ----------------------------------------------------------- handlers */
@@ -559,6 +564,12 @@ xz_export_start(struct xz_ctx *ctx)
 		return (xz_problem(ctx, 404, "route_not_found",
 		    "no such export", NULL));
 
+	/* Each export holds a spool file and, zipping, a task thread. */
+	if (nexports >= export_max) {
+		http_response_header(ctx->req, "retry-after", "5");
+		return (xz_problem(ctx, 503, "exports_busy",
+		    "too many exports are running; retry shortly", NULL));
+	}
 	e = kore_calloc(1, sizeof(*e));
 	e->fd = -1;
 	e->ds = ds;
@@ -669,6 +680,7 @@ xz_export_start(struct xz_ctx *ctx)
 	e->req = ctx->req;
 	e->next = exports;
 	exports = e;
+	nexports++;
 	/* Our cleanup first, then the request's own (see struct exp). */
 	if (ctx->req->onfree != exp_onfree) {
 		ctx_onfree = ctx->req->onfree;
@@ -758,6 +770,7 @@ exp_free(struct exp *e)
 	for (pp = &exports; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
+			nexports--;
 			break;
 		}
 	}

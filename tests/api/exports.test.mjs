@@ -465,7 +465,9 @@ function superuser(sql)
  * The release build of the module (build/xiangzhi.so, what `make run`
  * serves) on its own port against the same database: memory and latency
  * figures under AddressSanitizer (its quarantine keeps up to 256 MB of
- * freed memory, its shadow more) would measure the sanitizer.
+ * freed memory, its shadow more) would measure the sanitizer.  One
+ * worker, so /healthz is served by the worker that exports; at most two
+ * exports at once.
  */
 function releaseService()
 {
@@ -474,7 +476,7 @@ function releaseService()
 	    XZ_DATABASE_URL: `host=127.0.0.1 port=${process.env.XZ_PG_PORT}` +
 	    ' dbname=xiangzhi user=xiangzhi_app password=' +
 	    (process.env.XZ_APP_PASSWORD || 'xiangzhi-dev-app'),
-	    XZ_EXPORT_DIR: dir };
+	    XZ_EXPORT_DIR: dir, XZ_EXPORT_MAX: '2', XZ_WORKERS: '1' };
 	const port = execFileSync('sh', ['-c', '. "$root/tests/lib.sh";' +
 	    ' prepare_dir "$1"; p=$(free_port 21000);' +
 	    ' start_service "$1" "$p" "$root/build/xiangzhi.so" >&2 && echo $p',
@@ -554,6 +556,22 @@ async function large(X, n, svc)
 		assert.equal(w.status, 200);
 		await w.arrayBuffer();
 	}
+	/* Two exports at once at most (XZ_EXPORT_MAX): a third waits. */
+	const url = `${svc.base}/api/v1/exports/staff?format=csv&township=` +
+	    X.code;
+	const auth = { headers: { authorization: `Bearer ${X.tok}` } };
+	const two = [fetch(url, auth), fetch(url, auth)];
+	await new Promise((r) => setTimeout(r, 500));
+	const busy = await fetch(url, auth);
+	assert.equal(busy.status, 503);
+	assert.equal(busy.headers.get('retry-after'), '5');
+	assert.equal((await busy.json()).code, 'exports_busy');
+	for (const r of await Promise.all(two)) {
+		assert.equal(r.status, 200);
+		assert.equal(r.headers.get('x-export-rows'), String(n));
+		await r.arrayBuffer();
+	}
+
 	/* Clients that leave mid-export (batches, zipping) leave nothing. */
 	for (const [fmt, ms] of [['csv', 800], ['xlsx', 1500], ['xlsx', 4000]]) {
 		const ac = new AbortController();
