@@ -297,7 +297,8 @@ static struct xz_stmt	deployment_rows = STMT(deployments,
 	"select d.id::text, d.township_code::text, d.campaign_id::text,"
 	" (select c.title from campaigns c where c.id = d.campaign_id),"
 	" d.staff_id::text,"
-	" (select s.name from staff s where s.id = d.staff_id), " DAY("lower(d.period)") ","
+	" (select s.name from staff s where s.id = d.staff_id),"
+	" " DAY("lower(d.period)") ","
 	" " DAY("upper(d.period) - 1") ", d.share_percent::text, d.role,"
 	" d.status, d.cancel_reason, " LOCAL_DAY("d.created_at")
 	" from (select x.* from deployments x where x.id > $1::uuid and"
