@@ -74,7 +74,6 @@ extern const char	_binary_app_http_openapi_json_end[];
 struct xz_config	xz_config;
 
 static void		jwks_build(const struct xz_keyring *);
-static long		env_long(const char *, long, long, long);
 
 /*
  * The public half of every RS256/ES256 key as a JWK, built once in the
@@ -242,15 +241,15 @@ identity_configure(void)
 		fatal("XZ_JWT_SIGNING_KEY: HS256 signing is for development "
 		    "only; use ES256 or RS256 (or set "
 		    "XZ_ALLOW_HS256_SIGNING=1 in development)");
-	xz_identity.access_ttl = env_long("XZ_ACCESS_TTL", 900, 60, 86400);
-	xz_identity.refresh_ttl = env_long("XZ_REFRESH_TTL", 43200, 300,
+	xz_identity.access_ttl = xz_env_long("XZ_ACCESS_TTL", 900, 60, 86400);
+	xz_identity.refresh_ttl = xz_env_long("XZ_REFRESH_TTL", 43200, 300,
 	    90 * 86400);
-	xz_identity.secret_overlap = env_long("XZ_CLIENT_SECRET_OVERLAP",
+	xz_identity.secret_overlap = xz_env_long("XZ_CLIENT_SECRET_OVERLAP",
 	    86400, 0, 7 * 86400);
-	xz_identity.login_max = env_long("XZ_LOGIN_MAX_FAILURES", 5, 1, 100);
-	xz_identity.login_window = env_long("XZ_LOGIN_WINDOW", 900, 60,
+	xz_identity.login_max = xz_env_long("XZ_LOGIN_MAX_FAILURES", 5, 1, 100);
+	xz_identity.login_window = xz_env_long("XZ_LOGIN_WINDOW", 900, 60,
 	    86400);
-	xz_identity.login_lock = env_long("XZ_LOGIN_LOCK", 900, 60, 86400);
+	xz_identity.login_lock = xz_env_long("XZ_LOGIN_LOCK", 900, 60, 86400);
 	if (xz_pwhash_params_parse(xz_env_or("XZ_PWHASH_OPS", NULL),
 	    xz_env_or("XZ_PWHASH_MEM_KIB", NULL), &pw, err, sizeof(err)) != 0)
 		fatal("XZ_PWHASH_*: %s", err);
@@ -287,8 +286,8 @@ resident_key_load(const char *path)
 }
 
 /* An integer setting in [min, max]; anything else is fatal. */
-static long
-env_long(const char *name, long def, long min, long max)
+long
+xz_env_long(const char *name, long def, long min, long max)
 {
 	const char	*v;
 	long long	n;

@@ -59,6 +59,9 @@ start_service()
 	kore_conf "$1/kore.conf" "$2" "$1/rt/xiangzhi.so"
 	preload=${4:-}
 	rm -f "$1/kore.pgid"
+	# The log is appended to (a service restarted by a test keeps what the
+	# first one wrote); what this start wrote begins after byte $off.
+	off=$(wc -c 2>/dev/null <"$1/kore.log" || echo 0)
 	# Its own session and process group: stop_service signals all of it
 	# (Kore's workers rename themselves and outlive a killed parent).
 	(
@@ -81,7 +84,7 @@ start_service()
 		exec setsid sh -c 'echo $$ >"$0"; exec "$@"' "$1/kore.pgid" \
 		    "$root/app/admin/pgcluster.sh" exec \
 		    stdbuf -oL kore -c "$1/kore.conf" -f -n -r
-	) >"$1/kore.log" 2>&1 &
+	) >>"$1/kore.log" 2>&1 &
 	i=0
 	while :; do
 		i=$((i + 1))
@@ -91,13 +94,14 @@ start_service()
 			tail -30 "$1/kore.log" >&2
 			return 1
 		fi
-		if grep -q "bind()" "$1/kore.log" 2>/dev/null; then
+		if tail -c +$((off + 1)) "$1/kore.log" | grep -q "bind()"; then
 			echo "the service could not bind port $2" >&2
 			stop_service "$1"
 			return 1
 		fi
 		# Ours is up when it says it bound the port and /healthz answers.
-		if grep -q "serving http on 127.0.0.1:$2" "$1/kore.log" &&
+		if tail -c +$((off + 1)) "$1/kore.log" |
+		    grep -q "serving http on 127.0.0.1:$2" &&
 		    curl -sf "http://127.0.0.1:$2/healthz" >/dev/null 2>&1; then
 			return 0
 		fi

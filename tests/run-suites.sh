@@ -90,6 +90,9 @@ start_service "$work" "$svc_port" "$root/build/san/xiangzhi.so" "$libasan" || {
 export XZ_BASE_URL="http://127.0.0.1:$svc_port"
 export XZ_ROOT="$root" XZ_PG_DIR="$work/pg" XZ_PG_PORT="$pg_port"
 export XZ_WORK="$work"
+# What a test needs to restart the service in place (webhooks.test.mjs).
+export XZ_SERVICE_PORT="$svc_port" XZ_SERVICE_MODULE="$root/build/san/xiangzhi.so"
+export XZ_SERVICE_PRELOAD="$libasan"
 # The identity suites note every secret they use in XZ_SECRETS_FILE;
 # zz-secrets-in-logs.test.mjs (the last api suite) greps the service's
 # log for them.

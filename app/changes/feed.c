@@ -21,7 +21,8 @@
  * - A cursor below what retention deleted is 410 cursor_expired: the
  *   client resynchronises by listing and starts again without after.
  * - Retention: XZ_CHANGES_RETENTION_DAYS (1..3650, default 30), applied
- *   by the database at most once an hour while the feed is read.
+ *   by the database at most once an hour while the feed is read; read
+ *   once at start (xz_webhooks_configure), out of range stops the service.
  * - The transaction is read-write (publishing stamps ticks), one round
  *   trip like every other request.
  */
@@ -38,14 +39,13 @@
 
 #include "xiangzhi/http.h"
 #include "xiangzhi/changes.h"
+#include "xiangzhi/webhooks.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define FEED_LIMIT_DEFAULT	100
 #define FEED_LIMIT_MAX		1000
 #define FEED_VALUE_MAX		512
-#define RETENTION_DEFAULT	30
-#define RETENTION_MAX		3650
 
 /*
  * $1 tick, $2 id, $3 whether a cursor was given, $4 types (NULL: all),
@@ -65,28 +65,13 @@ static const char *const	feed_types[] = {
 	"deployment",
 };
 
-static int	feed_retention_days = RETENTION_DEFAULT;
-
-static int	feed_query_next(const char **, char *, size_t, char *, size_t);
 static int	feed_cursor(const char *, char *, size_t, char *, size_t);
 static int	feed_types_array(const char *, char *, size_t);
 
 void
 xz_changes_register(void)
 {
-	const char	*v;
-	long long	days;
-
 	xz_db_register(&feed_read);
-	v = getenv("XZ_CHANGES_RETENTION_DAYS");
-	if (v != NULL && *v != '\0') {
-		if (xz_parse_ll(v, 1, RETENTION_MAX, &days) == 0)
-			feed_retention_days = (int)days;
-		else
-			kore_log(LOG_WARNING, "XZ_CHANGES_RETENTION_DAYS must "
-			    "be 1..%d days; using %d", RETENTION_MAX,
-			    RETENTION_DEFAULT);
-	}
 }
 
 int
@@ -108,7 +93,7 @@ xz_changes_list(struct xz_ctx *ctx)
 
 	qs = ctx->req->query_string;
 	while (qs != NULL && *qs != '\0') {
-		r = feed_query_next(&qs, key, sizeof(key), val, sizeof(val));
+		r = xz_query_next(&qs, key, sizeof(key), val, sizeof(val));
 		if (r != 0) {
 			xz_errors_add(&errs, 1, r > 0 ? key : "query",
 			    "format", "the query string is malformed");
@@ -149,7 +134,7 @@ xz_changes_list(struct xz_ctx *ctx)
 	if (errs.count > 0)
 		return (xz_bad(ctx, &errs));
 
-	(void)snprintf(days, sizeof(days), "%d", feed_retention_days);
+	(void)snprintf(days, sizeof(days), "%ld", xz_webhook.retention_days);
 	/* Read-write: reading publishes. */
 	ctx->q_main = xz_tx_add(xz_ctx_tx(ctx, 0), &feed_read, tick, id,
 	    seen_after ? "true" : "false", types[0] != '\0' ? types : NULL,
@@ -261,54 +246,3 @@ feed_types_array(const char *s, char *out, size_t outlen)
 	return (0);
 }
 
-/*
- * Next key=value pair of a query string, percent-decoded (as
- * app/http/request.c does).  Returns 0, 1 when the value is malformed
- * (key is set), -1 when the key is.
- */
-static int
-feed_query_next(const char **qs, char *key, size_t klen, char *val,
-    size_t vlen)
-{
-	const char	*p = *qs;
-	char		*out;
-	size_t		o, max;
-	int		which, hi, lo;
-
-	key[0] = val[0] = '\0';
-	for (which = 0; which < 2; which++) {
-		out = which == 0 ? key : val;
-		max = which == 0 ? klen : vlen;
-		o = 0;
-		while (*p != '\0' && *p != '&' && !(which == 0 && *p == '=')) {
-			if (o + 1 >= max)
-				return (which == 0 ? -1 : 1);
-			if (*p == '%') {
-				if (!isxdigit((unsigned char)p[1]) ||
-				    !isxdigit((unsigned char)p[2]))
-					return (which == 0 ? -1 : 1);
-				hi = isdigit((unsigned char)p[1]) ? p[1] - '0' :
-				    (tolower((unsigned char)p[1]) - 'a' + 10);
-				lo = isdigit((unsigned char)p[2]) ? p[2] - '0' :
-				    (tolower((unsigned char)p[2]) - 'a' + 10);
-				if (hi == 0 && lo == 0)
-					return (which == 0 ? -1 : 1);
-				out[o++] = (char)(hi * 16 + lo);
-				p += 3;
-				continue;
-			}
-			out[o++] = *p == '+' ? ' ' : *p;
-			p++;
-		}
-		out[o] = '\0';
-		if (which == 0) {
-			if (o == 0 || *p != '=')
-				return (-1);
-			p++;
-		}
-	}
-	if (*p == '&')
-		p++;
-	*qs = p;
-	return (0);
-}

@@ -88,7 +88,6 @@ static void	wk_outcome(const char *, int, long, const char *);
 static curl_socket_t	wk_opensocket(void *, curlsocktype,
 			    struct curl_sockaddr *);
 static size_t	wk_discard(char *, size_t, size_t, void *);
-static long	env_range(const char *, long, long, long);
 static void	key_load(const char *);
 
 /* ---------------------------------------------------------- configuration */
@@ -97,7 +96,6 @@ void
 xz_webhooks_configure(void)
 {
 	const char	*v;
-	long long	days;
 
 	key_load(xz_env_or("XZ_WEBHOOK_KEY", "conf/dev-keys/webhook.key"));
 	v = xz_env_or("XZ_WEBHOOK_ALLOW_LOOPBACK", "0");
@@ -107,25 +105,23 @@ xz_webhooks_configure(void)
 		    " may post to loopback addresses (development only)");
 	xz_webhook.enabled = strcmp(xz_env_or("XZ_WEBHOOK_WORKER", "1"),
 	    "0") != 0;
-	xz_webhook.timeout_ms = env_range("XZ_WEBHOOK_TIMEOUT_MS", 10000,
+	xz_webhook.timeout_ms = xz_env_long("XZ_WEBHOOK_TIMEOUT_MS", 10000,
 	    100, 120000);
-	xz_webhook.base_ms = env_range("XZ_WEBHOOK_BACKOFF_BASE_MS", 10000,
+	xz_webhook.base_ms = xz_env_long("XZ_WEBHOOK_BACKOFF_BASE_MS", 10000,
 	    10, 3600000);
-	xz_webhook.cap_ms = env_range("XZ_WEBHOOK_BACKOFF_CAP_MS", 3600000,
+	xz_webhook.cap_ms = xz_env_long("XZ_WEBHOOK_BACKOFF_CAP_MS", 3600000,
 	    10, 86400000);
-	xz_webhook.max_age_s = env_range("XZ_WEBHOOK_MAX_AGE_S", 86400, 1,
+	xz_webhook.max_age_s = xz_env_long("XZ_WEBHOOK_MAX_AGE_S", 86400, 1,
 	    30 * 86400);
-	xz_webhook.poll_ms = env_range("XZ_WEBHOOK_POLL_MS", 1000, 50,
+	xz_webhook.poll_ms = xz_env_long("XZ_WEBHOOK_POLL_MS", 1000, 50,
 	    60000);
-	xz_webhook.parallel = env_range("XZ_WEBHOOK_PARALLEL", 32, 1, 256);
+	xz_webhook.parallel = xz_env_long("XZ_WEBHOOK_PARALLEL", 32, 1, 256);
 	/*
-	 * The feed's retention, which publishing applies (0006); read as
-	 * app/changes/feed.c reads it (a bad value keeps the default).
+	 * The change feed's retention (0006), which publishing applies, both
+	 * here and in GET /api/v1/changes (app/changes/feed.c).
 	 */
-	xz_webhook.retention_days = 30;
-	if ((v = xz_env_or("XZ_CHANGES_RETENTION_DAYS", NULL)) != NULL &&
-	    xz_parse_ll(v, 1, 3650, &days) == 0)
-		xz_webhook.retention_days = (long)days;
+	xz_webhook.retention_days = xz_env_long("XZ_CHANGES_RETENTION_DAYS", 30,
+	    1, 3650);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatal("webhooks: curl_global_init failed");
 	xz_webhook_stats = mmap(NULL, sizeof(*xz_webhook_stats),
@@ -158,19 +154,6 @@ key_load(const char *path)
 	    sizeof(xz_webhook.key), hex, 64, NULL, &n, NULL) != 0 || n != 32)
 		fatal("XZ_WEBHOOK_KEY: %s must hold 64 hex digits", path);
 	sodium_memzero(hex, sizeof(hex));
-}
-
-static long
-env_range(const char *name, long def, long min, long max)
-{
-	const char	*v;
-	long long	n;
-
-	if ((v = xz_env_or(name, NULL)) == NULL)
-		return (def);
-	if (xz_parse_ll(v, min, max, &n) != 0)
-		fatal("%s must be an integer from %ld to %ld", name, min, max);
-	return ((long)n);
 }
 
 void

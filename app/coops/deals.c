@@ -530,7 +530,6 @@ static void		date_param(const char *, const char *,
 			    struct xz_errors *);
 static long		date_days(const char *);
 static long		date_plus_years(const char *, int);
-static int		query_has(struct xz_ctx *, const char *);
 
 void
 xz_deals_register(void)
@@ -813,7 +812,7 @@ xz_coops_report(struct xz_ctx *ctx)
 	    &errs) != 0)
 		return (xz_bad(ctx, &errs));
 	/* The whole report is one page. */
-	if (ctx->limit != XZ_PAGE_DEFAULT || query_has(ctx, "limit"))
+	if (ctx->limit != XZ_PAGE_DEFAULT || xz_query_has(ctx, "limit"))
 		xz_errors_add(&errs, 1, "limit", "unknown_parameter",
 		    "the report has no pages");
 	if (vals[0][0] != '\0')
@@ -1207,21 +1206,5 @@ date_plus_years(const char *s, int n)
 	    y % 400 == 0))
 		d = 28;
 	return (xz_days_from_civil(y, m, d));
-}
-
-/* 1 when the raw query string has the parameter name. */
-static int
-query_has(struct xz_ctx *ctx, const char *name)
-{
-	const char	*p;
-	size_t		len;
-
-	len = strlen(name);
-	for (p = ctx->req->query_string; p != NULL && *p != '\0'; p++) {
-		if ((p == ctx->req->query_string || p[-1] == '&') &&
-		    strncmp(p, name, len) == 0 && p[len] == '=')
-			return (1);
-	}
-	return (0);
 }
 

@@ -50,7 +50,6 @@ static int	dash_parse(struct xz_ctx *, struct dash_query *,
 		    struct xz_errors *);
 static int	dash_run(struct xz_ctx *, int);
 static int	no_cursor(const char *);
-static int	query_has(struct xz_ctx *, const char *);
 
 void
 xz_dashboard_register(void)
@@ -139,7 +138,7 @@ dash_parse(struct xz_ctx *ctx, struct dash_query *q, struct xz_errors *errs)
 	memset(vals, 0, sizeof(vals));
 	if (xz_paging_parse_filters(ctx, no_cursor, names, vals, errs) != 0)
 		return (-1);
-	if (ctx->limit != XZ_PAGE_DEFAULT || query_has(ctx, "limit")) {
+	if (ctx->limit != XZ_PAGE_DEFAULT || xz_query_has(ctx, "limit")) {
 		xz_errors_add(errs, 1, "limit", "unknown_parameter",
 		    "the summary has no pages");
 		return (-1);
@@ -197,18 +196,3 @@ no_cursor(const char *s)
 	return (0);
 }
 
-/* 1 when the query string has the parameter name (with a value). */
-static int
-query_has(struct xz_ctx *ctx, const char *name)
-{
-	const char	*p;
-	size_t		len;
-
-	len = strlen(name);
-	for (p = ctx->req->query_string; p != NULL && *p != '\0'; p++) {
-		if ((p == ctx->req->query_string || p[-1] == '&') &&
-		    strncmp(p, name, len) == 0 && p[len] == '=')
-			return (1);
-	}
-	return (0);
-}

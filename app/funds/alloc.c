@@ -264,7 +264,6 @@ static int	params_parse(struct xz_ctx *, int (*)(const char *),
 static int	period_params(char (*)[XZ_FILTER_MAX], int, char *, char *,
 		    struct xz_errors *);
 static int	has_error(const struct xz_errors *, int, const char *);
-static int	query_has(struct xz_ctx *, const char *);
 static int	list_run(struct xz_ctx *, const struct xz_stmt *,
 		    const struct param *, size_t);
 static int	patched_done(struct xz_ctx *, const char *);
@@ -737,10 +736,10 @@ params_parse(struct xz_ctx *ctx, int (*valid)(const char *),
 	if (n > PARAMS_MAX)
 		fatal("params_parse: %zu parameters", n);
 	if (valid == NULL) {
-		if (query_has(ctx, "limit"))
+		if (xz_query_has(ctx, "limit"))
 			xz_errors_add(errs, 1, "limit", "unknown_parameter",
 			    "this endpoint has no pages");
-		if (query_has(ctx, "cursor"))
+		if (xz_query_has(ctx, "cursor"))
 			xz_errors_add(errs, 1, "cursor", "unknown_parameter",
 			    "this endpoint has no pages");
 		if (errs->count > 0)
@@ -844,23 +843,6 @@ has_error(const struct xz_errors *errs, int is_param, const char *where)
 	for (i = 0; i < errs->count; i++) {
 		if (errs->list[i].is_param == is_param &&
 		    strcmp(errs->list[i].where, where) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-/* 1 when the raw query string has the parameter name. */
-static int
-query_has(struct xz_ctx *ctx, const char *name)
-{
-	const char	*p;
-	size_t		len;
-
-	len = strlen(name);
-	for (p = ctx->req->query_string; p != NULL && *p != '\0'; p++) {
-		if ((p == ctx->req->query_string || p[-1] == '&') &&
-		    strncmp(p, name, len) == 0 &&
-		    (p[len] == '=' || p[len] == '&' || p[len] == '\0'))
 			return (1);
 	}
 	return (0);

@@ -25,7 +25,6 @@ static int	req_form(struct xz_ctx *);
 static void	req_request_id(struct xz_ctx *);
 static void	req_free(struct http_request *);
 static const char *req_title(int);
-static int	req_query_next(const char **, char *, size_t, char *, size_t);
 static void	req_finish(struct xz_ctx *, int);
 static void	req_next_link(struct xz_ctx *, const char *);
 static int	req_has_header(struct http_request *, const char *);
@@ -373,7 +372,7 @@ xz_paging_parse_filters(struct xz_ctx *ctx, int (*valid)(const char *),
 	ctx->cursor[0] = '\0';
 	qs = ctx->req->query_string;
 	while (qs != NULL && *qs != '\0') {
-		r = req_query_next(&qs, key, sizeof(key), val, sizeof(val));
+		r = xz_query_next(&qs, key, sizeof(key), val, sizeof(val));
 		if (r != 0) {
 			xz_errors_add(errs, 1, r > 0 ? key : "query",
 			    "format", "the query string is malformed");
@@ -747,7 +746,7 @@ req_form(struct xz_ctx *ctx)
 		xz_errors_add(&errs, 0, "", "format",
 		    "the form body holds a NUL character");
 	while (*p != '\0' && errs.count == 0) {
-		r = req_query_next(&p, key, sizeof(key), val, sizeof(val));
+		r = xz_query_next(&p, key, sizeof(key), val, sizeof(val));
 		if (r == 0 && xz_utf8_len(val, strlen(val)) < 0)
 			r = 1;
 		if (r != 0) {
@@ -860,12 +859,29 @@ req_free(struct http_request *req)
 	ctx->data = NULL;
 }
 
+/* 1 when the raw query string has the parameter name. */
+int
+xz_query_has(struct xz_ctx *ctx, const char *name)
+{
+	const char	*p;
+	size_t		len;
+
+	len = strlen(name);
+	for (p = ctx->req->query_string; p != NULL && *p != '\0'; p++) {
+		if ((p == ctx->req->query_string || p[-1] == '&') &&
+		    strncmp(p, name, len) == 0 &&
+		    (p[len] == '=' || p[len] == '&' || p[len] == '\0'))
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Next key=value pair of a query string, percent-decoded.  Returns 0, 1
  * when the value is malformed (key is set), -1 when the key is.
  */
-static int
-req_query_next(const char **qs, char *key, size_t klen, char *val,
+int
+xz_query_next(const char **qs, char *key, size_t klen, char *val,
     size_t vlen)
 {
 	const char	*p = *qs;

@@ -114,6 +114,9 @@ extern const size_t		xz_routes_count;
 
 /* Kore entry point for every path (conf/xiangzhi.conf). */
 int	xz_api(struct http_request *);
+/* Next key=value pair of a query string, percent-decoded: 0, 1 when the
+ * value is malformed (key set), -1 when the key is. */
+int	xz_query_next(const char **, char *, size_t, char *, size_t);
 
 /* Responses. */
 int	xz_reply_raw(struct xz_ctx *, int status, const char *type,
@@ -237,5 +240,11 @@ struct xz_config {
 	unsigned char		resident_id_key[32];
 };
 extern struct xz_config	xz_config;
+
+/* An integer setting XZ_... in [min, max], def when unset; else fatal
+ * (app/module.c). */
+long	xz_env_long(const char *name, long def, long min, long max);
+/* 1 when the raw query string has the parameter name (app/http/request.c). */
+int	xz_query_has(struct xz_ctx *, const char *name);
 
 #endif
