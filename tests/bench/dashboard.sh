@@ -36,7 +36,7 @@ dash_settle()
 	    members, land_parcels, cooperatives, campaigns, fund_projects,
 	    fund_township_totals, fund_ledger, dash_townships, dash_staff,
 	    dash_staff_days, dash_day_counts, dash_fund_totals,
-	    audit_log" >/dev/null
+	    audit_log, change_events" >/dev/null
 }
 
 dash_size()

@@ -19,9 +19,14 @@
 -- audit rows (imported history) and the deployment rules (load and
 -- on-duty checks, per row and costly), switched off for the load: the
 -- generated deployments keep them (50% each, never two on one day).
+-- Like seed-demo, the load is a baseline the change feed does not carry
+-- (migration 0006, decision 5): years of history a partner would have
+-- read long ago, not 350,000 events to publish while the summary is
+-- measured.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 set client_min_messages = warning;
+select set_config('app.request_id', 'seed-demo', true);
 
 create temporary table bt on commit drop as
 select t.code, t.county_code,

@@ -352,7 +352,7 @@ settle()
 	psql_owner "vacuum (analyze) fund_sources, fund_allocations,
 	    fund_projects, fund_project_lines, fund_disbursements, fund_ledger,
 	    fund_township_totals, fund_project_history, fund_filings,
-	    audit_log" >/dev/null
+	    audit_log, change_events" >/dev/null
 }
 
 summary_run()
