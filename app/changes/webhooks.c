@@ -137,22 +137,12 @@ static int	digits_valid(const char *, size_t);
 void
 xz_webhooks_register(void)
 {
-	size_t		i, k;
+	size_t		i;
 
 	for (i = 0; i < nitems(stmts); i++)
 		xz_db_register(stmts[i]);
-	for (i = 0; i < xz_routes_count; i++) {
-		if (xz_routes[i].start != xz_hook_start)
-			continue;
-		for (k = 0; k < nitems(ops); k++) {
-			if (ops[k].method == xz_routes[i].method &&
-			    strcmp(ops[k].path, xz_routes[i].path) == 0)
-				break;
-		}
-		if (k == nitems(ops))
-			fatal("webhooks: no handler for %s",
-			    xz_routes[i].path);
-	}
+	xz_ops_check(xz_hook_start, ops, nitems(ops), sizeof(ops[0]),
+	    "webhooks");
 	xz_webhook_worker_start();
 }
 
@@ -534,14 +524,7 @@ body_check(struct xz_ctx *ctx, const struct xz_field *fields, size_t n,
 static const struct hook_op *
 op_find(struct xz_ctx *ctx)
 {
-	size_t		i;
-
-	for (i = 0; i < nitems(ops); i++) {
-		if (ops[i].method == ctx->route->method &&
-		    strcmp(ops[i].path, ctx->route->path) == 0)
-			return (&ops[i]);
-	}
-	return (NULL);
+	return (xz_op_lookup(ctx, ops, nitems(ops), sizeof(ops[0])));
 }
 
 static int

@@ -859,6 +859,43 @@ req_free(struct http_request *req)
 	ctx->data = NULL;
 }
 
+const void *
+xz_op_lookup(struct xz_ctx *ctx, const void *ops, size_t n, size_t size)
+{
+	const struct xz_op_key	*k;
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		k = (const void *)((const char *)ops + i * size);
+		if (k->method == ctx->route->method &&
+		    strcmp(k->path, ctx->route->path) == 0)
+			return (k);
+	}
+	return (NULL);
+}
+
+void
+xz_ops_check(xz_handler start, const void *ops, size_t n, size_t size,
+    const char *module)
+{
+	const struct xz_op_key	*k;
+	size_t			i, j;
+
+	for (i = 0; i < xz_routes_count; i++) {
+		if (xz_routes[i].start != start)
+			continue;
+		for (j = 0; j < n; j++) {
+			k = (const void *)((const char *)ops + j * size);
+			if (k->method == xz_routes[i].method &&
+			    strcmp(k->path, xz_routes[i].path) == 0)
+				break;
+		}
+		if (j == n)
+			fatal("%s: no handler for %s", module,
+			    xz_routes[i].path);
+	}
+}
+
 /* 1 when the raw query string has the parameter name. */
 int
 xz_query_has(struct xz_ctx *ctx, const char *name)

@@ -447,22 +447,12 @@ static const struct pers_op	ops[] = {
 void
 xz_personnel_register(void)
 {
-	size_t		i, k;
+	size_t		i;
 
 	for (i = 0; i < nitems(stmts); i++)
 		xz_db_register(stmts[i]);
-	for (i = 0; i < xz_routes_count; i++) {
-		if (xz_routes[i].start != xz_pers_start)
-			continue;
-		for (k = 0; k < nitems(ops); k++) {
-			if (ops[k].method == xz_routes[i].method &&
-			    strcmp(ops[k].path, xz_routes[i].path) == 0)
-				break;
-		}
-		if (k == nitems(ops))
-			fatal("personnel: no handler for %s",
-			    xz_routes[i].path);
-	}
+	xz_ops_check(xz_pers_start, ops, nitems(ops), sizeof(ops[0]),
+	    "personnel");
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -593,14 +583,7 @@ xz_pers_done(struct xz_ctx *ctx)
 static const struct pers_op *
 op_find(struct xz_ctx *ctx)
 {
-	size_t		i;
-
-	for (i = 0; i < nitems(ops); i++) {
-		if (ops[i].method == ctx->route->method &&
-		    strcmp(ops[i].path, ctx->route->path) == 0)
-			return (&ops[i]);
-	}
-	return (NULL);
+	return (xz_op_lookup(ctx, ops, nitems(ops), sizeof(ops[0])));
 }
 
 /* The body as compact JSON text; the caller frees it. */

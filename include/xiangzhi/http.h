@@ -244,6 +244,20 @@ extern struct xz_config	xz_config;
 /* An integer setting XZ_... in [min, max], def when unset; else fatal
  * (app/module.c). */
 long	xz_env_long(const char *name, long def, long min, long max);
+/*
+ * A module's table of operations: rows whose first members are the route's
+ * method and path (struct xz_op_key), size bytes each.  xz_op_lookup finds
+ * the request's row; xz_ops_check stops the worker at start when a route
+ * naming start has no row (app/http/request.c).
+ */
+struct xz_op_key {
+	int		method;
+	const char	*path;
+};
+const void	*xz_op_lookup(struct xz_ctx *, const void *ops, size_t n,
+		    size_t size);
+void	xz_ops_check(xz_handler start, const void *ops, size_t n, size_t size,
+	    const char *module);
 /* 1 when the raw query string has the parameter name (app/http/request.c). */
 int	xz_query_has(struct xz_ctx *, const char *name);
 
