@@ -171,21 +171,36 @@ static struct xz_stmt	booking_get = { "booking_get",
 	" from bookings b where b.id = $1::uuid",
 	1, -1 };
 /*
+ * Two inserts of overlapping periods into one exclusion constraint can
+ * deadlock (each waits for the other's uncommitted row: PostgreSQL has no
+ * speculative insertion for exclusion constraints).  So bookings of one
+ * machine or team, and transfers of one parcel, first take a transaction
+ * lock on it (an advisory lock: row security would hide a machine a
+ * partner may book but not update from SELECT ... FOR UPDATE); the second
+ * then meets the first's committed row and gets 23P01, a 409.
+ */
+#define DEAL_LOCK(id)							\
+	" lk as (select pg_advisory_xact_lock(hashtextextended("	\
+	"'xz.deal:' || " id ", 0)) as locked),"
+
+/*
  * The machine ($1) or team ($2) as the caller sees it, whether it may be
  * booked, and the booking when it may: no row, 404; ok false, 409.
  */
 static struct xz_stmt	booking_insert = { "booking_insert",
-	"with a as ("
+	"with" DEAL_LOCK("coalesce($1::uuid, $2::uuid)::text")
+	" a as ("
 	" select m.id as machine_id, null::uuid as team_id, m.cooperative_id,"
 	" m.county_code, m.township_code,"
 	" m.condition <> 'out_of_service' and c.status = 'active' as ok"
-	" from machines m join cooperatives c on c.id = m.cooperative_id"
+	" from lk, machines m join cooperatives c on c.id = m.cooperative_id"
 	" where m.id = $1::uuid"
 	" union all"
 	" select null, t.id, t.cooperative_id, t.county_code, t.township_code,"
 	" c.status = 'active' and exists (select 1 from labour_team_members x"
 	" where x.team_id = t.id)"
-	" from labour_teams t join cooperatives c on c.id = t.cooperative_id"
+	" from lk, labour_teams t join cooperatives c"
+	" on c.id = t.cooperative_id"
 	" where t.id = $2::uuid),"
 	" b as (insert into bookings (cooperative_id, county_code,"
 	" township_code, machine_id, labour_team_id, booked_by_kind,"
@@ -215,10 +230,12 @@ static struct xz_stmt	transfer_get = { "transfer_get",
 	" from land_transfers t where t.id = $1::uuid",
 	1, -1 };
 static struct xz_stmt	transfer_insert = { "transfer_insert",
-	"with a as ("
+	"with" DEAL_LOCK("$1::uuid::text")
+	" a as ("
 	" select p.id, p.cooperative_id, p.county_code, p.township_code,"
 	" c.status = 'active' as ok"
-	" from land_parcels p join cooperatives c on c.id = p.cooperative_id"
+	" from lk, land_parcels p join cooperatives c"
+	" on c.id = p.cooperative_id"
 	" where p.id = $1::uuid),"
 	" t as (insert into land_transfers (cooperative_id, county_code,"
 	" township_code, parcel_id, lessee, term, rent_fen_per_mu_year)"
