@@ -220,6 +220,17 @@ xz_tx_failed(struct xz_ctx *ctx)
 		status = 503;
 		code = "database_unavailable";
 		detail = "the database is not reachable; retry shortly";
+	} else if (strcmp(st, "40P01") == 0 || strcmp(st, "40001") == 0) {
+		/*
+		 * A deadlock or serialisation failure with a concurrent
+		 * request: the whole transaction was rolled back, so the
+		 * request may be sent again as it is.
+		 */
+		http_response_header(ctx->req, "retry-after", "1");
+		status = 503;
+		code = "concurrent_update";
+		detail = "the request met a concurrent one and was rolled back;"
+		    " send it again";
 	} else if (strcmp(st, "23505") == 0) {
 		status = 409;
 		code = "conflict";
