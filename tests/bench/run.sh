@@ -26,7 +26,8 @@
 # with personnel and cooperative data, before and after the same tenfold
 # growth (plus nine years of deployments and bookings), full answers and
 # 304 revalidations; targets p99 < 50 ms and growth < 2x.
-# XZ_BENCH_ONLY=dashboard runs that part alone.
+# XZ_BENCH_ONLY=dashboard runs that part alone; XZ_BENCH_ONLY=payments
+# runs only the payments and pgbench -N.
 # Also POST /api/v1/campaigns/{id}/team-proposal for a township of 300
 # staff (tests/bench/personnel.sql), target < 200 ms (issue 4).
 #
@@ -42,11 +43,12 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 . "$root/tests/lib.sh"
 
-# XZ_BENCH_ONLY=dashboard runs the dashboard's part alone (below).
+# XZ_BENCH_ONLY=dashboard runs the dashboard's part alone (below),
+# XZ_BENCH_ONLY=payments the payments and pgbench -N.
 only=${XZ_BENCH_ONLY:-}
 case "$only" in
-''|dashboard) ;;
-*)	echo "XZ_BENCH_ONLY: unknown part \"$only\" (dashboard)" >&2
+''|dashboard|payments) ;;
+*)	echo "XZ_BENCH_ONLY: unknown part \"$only\" (dashboard, payments)" >&2
 	exit 2 ;;
 esac
 
@@ -126,94 +128,98 @@ if [ "$only" = dashboard ]; then
 	exit $dash_bad
 fi
 
-# 500 random villages, each with a token of its own village user.
-lua="$work/villages.lua"
-{
-	echo "local items = {"
-	psql_owner "select code from villages order by random() limit 500" |
-	while read -r code; do
-		# ES256, as the service's own tokens are signed.
-		tok=$(XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
-		    "$root/build/xiangzhi-admin" token mint --role village \
-		    --village "$code" --sub "bench-$code" --ttl 3600)
-		echo "{\"/api/v1/villages/$code\", \"Bearer $tok\"},"
-	done
-	cat <<'EOF'
-}
-local n = #items
-math.randomseed(os.time())
-request = function()
-	local it = items[math.random(n)]
-	return wrk.format("GET", it[1], { ["Authorization"] = it[2] })
-end
-EOF
-} >"$lua"
-
-# Sanity: one request must be a 200 with the village.
-first=$(sed -n '2p' "$lua" | sed 's/^{"\([^"]*\)", "\([^"]*\)"},$/\1 \2/')
-path=${first%% *}
-auth=${first#* }
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $auth" \
-    "http://127.0.0.1:$svc_port$path")
-[ "$status" = 200 ] || { echo "sanity check failed: $path -> $status"; exit 1; }
-
-echo "== wrk: GET /api/v1/villages/{code}, $conns connections, ${secs}s"
-wrk -t2 -c"$conns" -d2s -s "$lua" "http://127.0.0.1:$svc_port" >/dev/null
-wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" \
-    "http://127.0.0.1:$svc_port" >"$work/wrk.txt"
-cat "$work/wrk.txt"
-api_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
-p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
-non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk.txt")
-
-echo "== pgbench -S: $conns clients, ${secs}s (same cluster)"
+# pgbench's database, for -S (below) and -N (after the payments).
 PGPASSWORD=$superpw psql -Xq -h 127.0.0.1 -p "$pg_port" -U xz_super \
     -d postgres -c "create database pgbench" >/dev/null
 PGPASSWORD=$superpw pgbench -q -i -s 10 -h 127.0.0.1 -p "$pg_port" \
     -U xz_super pgbench >/dev/null 2>&1
-PGPASSWORD=$superpw pgbench -S -c "$conns" -j 2 -T "$secs" -h 127.0.0.1 \
-    -p "$pg_port" -U xz_super -l --log-prefix="$work/pgblog" pgbench \
-    >"$work/pgbench.txt" 2>&1
-# pgbench's own p99 from its per-transaction log (3rd column: microseconds).
-pg_p99=$(cat "$work"/pgblog* | awk '{ print $3 }' | sort -n |
-    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1;
-    printf "%.2f", v[i] / 1000 }')
-grep -E "tps|latency" "$work/pgbench.txt"
-pg_tps=$(awk '/^tps = / { print $3; exit }' "$work/pgbench.txt")
-pg_lat=$(awk '/^latency average = / { print $4; exit }' "$work/pgbench.txt")
 
-p99_ms=$(to_ms "$p99")
+if [ -z "$only" ]; then
+	# 500 random villages, each with a token of its own village user.
+	lua="$work/villages.lua"
+	{
+		echo "local items = {"
+		psql_owner "select code from villages order by random() limit 500" |
+		while read -r code; do
+			# ES256, as the service's own tokens are signed.
+			tok=$(XZ_JWT_SIGNING_KEY=dev-es256:ES256:conf/dev-keys/es256.pem \
+			    "$root/build/xiangzhi-admin" token mint --role village \
+			    --village "$code" --sub "bench-$code" --ttl 3600)
+			echo "{\"/api/v1/villages/$code\", \"Bearer $tok\"},"
+		done
+		cat <<-'EOF'
+	}
+	local n = #items
+	math.randomseed(os.time())
+	request = function()
+		local it = items[math.random(n)]
+		return wrk.format("GET", it[1], { ["Authorization"] = it[2] })
+	end
+	EOF
+	} >"$lua"
 
-# The token endpoint: password grants of the demo county's users in turn
-# (argon2id, t=2, 64 MiB, in Kore task threads), fewer connections since
-# each costs ~90 ms of one core.
-tconns=${BENCH_TOKEN_CONNECTIONS:-4}
-tlua="$work/token.lua"
-{
-	echo "local users = {"
-	psql_owner "select login from users where county_code = '330599'
-	    order by login" | sed 's/.*/"&",/'
-	cat <<'EOF'
-}
-local n = #users
-local i = 0
-request = function()
-	i = i + 1
-	return wrk.format("POST", "/api/v1/auth/token",
-	    { ["Content-Type"] = "application/x-www-form-urlencoded" },
-	    "grant_type=password&password=xiangzhi-demo-2026&username=" ..
-	    users[(i % n) + 1])
-end
-EOF
-} >"$tlua"
-echo "== wrk: POST /api/v1/auth/token (password grant), $tconns connections, ${secs}s"
-wrk -t2 -c"$tconns" -d"${secs}s" --latency -s "$tlua" \
-    "http://127.0.0.1:$svc_port" >"$work/wrk-token.txt"
-cat "$work/wrk-token.txt"
-tok_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-token.txt")
-tok_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-token.txt")")
-tok_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-token.txt")
-ratio=$(awk -v a="$api_rps" -v b="$pg_tps" 'BEGIN { printf "%.2f", a / b }')
+	# Sanity: one request must be a 200 with the village.
+	first=$(sed -n '2p' "$lua" | sed 's/^{"\([^"]*\)", "\([^"]*\)"},$/\1 \2/')
+	path=${first%% *}
+	auth=${first#* }
+	status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $auth" \
+	    "http://127.0.0.1:$svc_port$path")
+	[ "$status" = 200 ] || { echo "sanity check failed: $path -> $status"; exit 1; }
+
+	echo "== wrk: GET /api/v1/villages/{code}, $conns connections, ${secs}s"
+	wrk -t2 -c"$conns" -d2s -s "$lua" "http://127.0.0.1:$svc_port" >/dev/null
+	wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" \
+	    "http://127.0.0.1:$svc_port" >"$work/wrk.txt"
+	cat "$work/wrk.txt"
+	api_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
+	p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
+	non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk.txt")
+
+	echo "== pgbench -S: $conns clients, ${secs}s (same cluster)"
+	PGPASSWORD=$superpw pgbench -S -c "$conns" -j 2 -T "$secs" -h 127.0.0.1 \
+	    -p "$pg_port" -U xz_super -l --log-prefix="$work/pgblog" pgbench \
+	    >"$work/pgbench.txt" 2>&1
+	# pgbench's own p99 from its per-transaction log (3rd column: microseconds).
+	pg_p99=$(cat "$work"/pgblog* | awk '{ print $3 }' | sort -n |
+	    awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1;
+	    printf "%.2f", v[i] / 1000 }')
+	grep -E "tps|latency" "$work/pgbench.txt"
+	pg_tps=$(awk '/^tps = / { print $3; exit }' "$work/pgbench.txt")
+	pg_lat=$(awk '/^latency average = / { print $4; exit }' "$work/pgbench.txt")
+
+	p99_ms=$(to_ms "$p99")
+
+	# The token endpoint: password grants of the demo county's users in turn
+	# (argon2id, t=2, 64 MiB, in Kore task threads), fewer connections since
+	# each costs ~90 ms of one core.
+	tconns=${BENCH_TOKEN_CONNECTIONS:-4}
+	tlua="$work/token.lua"
+	{
+		echo "local users = {"
+		psql_owner "select login from users where county_code = '330599'
+		    order by login" | sed 's/.*/"&",/'
+		cat <<-'EOF'
+	}
+	local n = #users
+	local i = 0
+	request = function()
+		i = i + 1
+		return wrk.format("POST", "/api/v1/auth/token",
+		    { ["Content-Type"] = "application/x-www-form-urlencoded" },
+		    "grant_type=password&password=xiangzhi-demo-2026&username=" ..
+		    users[(i % n) + 1])
+	end
+	EOF
+	} >"$tlua"
+	echo "== wrk: POST /api/v1/auth/token (password grant), $tconns connections, ${secs}s"
+	wrk -t2 -c"$tconns" -d"${secs}s" --latency -s "$tlua" \
+	    "http://127.0.0.1:$svc_port" >"$work/wrk-token.txt"
+	cat "$work/wrk-token.txt"
+	tok_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-token.txt")
+	tok_p99_ms=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-token.txt")")
+	tok_non2xx=$(awk '/Non-2xx/ { print $5 }' "$work/wrk-token.txt")
+	ratio=$(awk -v a="$api_rps" -v b="$pg_tps" 'BEGIN { printf "%.2f", a / b }')
+fi
 
 # ---------------------------------------------------------------------
 # Funds (issue 5).
@@ -319,6 +325,32 @@ pgn_lat=$(awk '/^latency average = / { print $4; exit }' \
 pgn_p99=$(pg_log_p99 "$work/pgnlog")
 pay_ratio=$(awk -v a="$pay_rps" -v b="$pgn_tps" \
     'BEGIN { printf "%.2f", a / b }')
+
+# pay_report: the payment lines of the result.
+pay_report()
+{
+	printf "   API   POST .../disbursements:       %10.0f req/s   p99 %s ms\n" \
+	    "$pay_rps" "$pay_p99_ms"
+	printf "   pgbench -N (same cluster):          %10.0f tps   p99 %s ms (average %s ms)\n" \
+	    "$pgn_tps" "$pgn_p99" "$pgn_lat"
+	printf "   ratio disbursements / pgbench -N: %s   (target >= 0.40): %s\n" \
+	    "$pay_ratio" "$(met "$pay_ratio >= 0.4")"
+}
+if [ "$only" = payments ]; then
+	echo
+	echo "== result ($(nproc) cores, shared; $conns connections, ${secs}s each)"
+	pay_report
+	bad=0
+	if [ -n "$pay_non2xx" ]; then
+		echo "   WARNING: $pay_non2xx disbursement responses were not 2xx"
+		bad=1
+	fi
+	if [ "$verify_bad" -ne 0 ]; then
+		echo "   WARNING: the ledger of $verify_bad counties did not verify"
+		bad=1
+	fi
+	exit $bad
+fi
 
 # County summaries: the county users of every county of the data set.
 sconns=${BENCH_SUMMARY_CONNECTIONS:-4}
@@ -437,12 +469,7 @@ printf "   token endpoint (password grant, %s conns): %.1f req/s   p99 %s ms\n" 
 printf "   p99 target < 10 ms: %s\n" "$(met "$p99_ms < 10")"
 printf "   ratio target: %s\n" "$(met "$ratio >= 0.5")"
 echo
-printf "   API   POST .../disbursements:       %10.0f req/s   p99 %s ms\n" \
-    "$pay_rps" "$pay_p99_ms"
-printf "   pgbench -N (same cluster):          %10.0f tps   p99 %s ms (average %s ms)\n" \
-    "$pgn_tps" "$pgn_p99" "$pgn_lat"
-printf "   ratio disbursements / pgbench -N: %s   (target >= 0.40): %s\n" \
-    "$pay_ratio" "$(met "$pay_ratio >= 0.4")"
+pay_report
 printf "   county summary (%s conns), %s:\n" "$sconns" "$size1"
 printf "                                       %10.0f req/s   p99 %s ms\n" \
     "$sum1_rps" "$sum1_p99"
