@@ -5,12 +5,16 @@
  * campaign in the first half of November of the current year (UTC+8)
  * that sends about half of every center out for 14 days, and a law-publicity
  * campaign on 4-6 December (宪法日) done by 7 teams covering every
- * village of the township in 3 days, like the source text's.
+ * village of the township in 3 days, like the source text's; and an
+ * irrigation inspection running from two days before the day the demo is
+ * loaded to twelve days after it, four staff who are in neither other
+ * campaign (3 full-time equivalents), so that the dashboard's "deployed
+ * today" is not zero on most days of the year.
  *
  * Deterministic: counts, names, skills and ids (md5 of a label, as
- * UUIDs) come from the township code; only the year follows the clock,
- * so that the balance and the "last 90 days" of the team proposal mean
- * something whenever the demo is loaded.  Idempotent: nothing is done
+ * UUIDs) come from the township code; only the year (and the inspection's
+ * dates) follow the clock, so that the balance and the "last 90 days" of
+ * the team proposal mean something whenever the demo is loaded.  Idempotent: nothing is done
  * when the demo county already has staff.  One statement, as the owner
  * (row security bypassed; the rules' triggers still run, so the demo
  * obeys them), audit rows tagged seed-demo.
@@ -34,6 +38,8 @@ static const char	seed_personnel_sql[] =
 "	units	uuid[];\n"
 "	census	uuid;\n"
 "	law	uuid;\n"
+"	patrol	uuid;\n"
+"	d0	date := (now() at time zone 'Asia/Shanghai')::date;\n"
 "	team	uuid;\n"
 "	vills	text[];\n"
 "	sur	text[] := array['王', '李', '张', '刘', '陈', '杨', '黄', '赵',"
@@ -163,6 +169,27 @@ static const char	seed_personnel_sql[] =
 "			    else 'member' end\n"
 "			from unnest(array[3 + k * 4, 4 + k * 4, 5 + k * 4]) s;\n"
 "		end loop;\n"
+"		patrol := md5('xz-seed-patrol:' || t.code)::uuid;\n"
+"		insert into campaigns (id, county_code, township_code, title,"
+"		    kind, priority, starts_on, ends_on, lead_center_id,"
+"		    headcount_needed, skills_needed, actual_started_on)\n"
+"		values (patrol, t.county_code, t.code,"
+"		    t.name || '农田水利设施巡查', 'inspection', 'normal',"
+"		    d0 - 2, d0 + 12, ctr[2], 4, array['engineering'], d0 - 2);\n"
+"		insert into campaign_villages (campaign_id, county_code,"
+"		    township_code, village_code)\n"
+"		select patrol, t.county_code, t.code, v"
+"		    from unnest(vills[1:3]) v;\n"
+/* Staff 36-39 (one per center; every township has 40 or more) are in
+ * neither the census ((s / 4) % 2 = 0) nor the law teams (7-35). */
+"		insert into deployments (id, campaign_id, staff_id, county_code,"
+"		    township_code, period, share_percent, role)\n"
+"		select md5('xz-seed-dep-patrol:' || t.code || s)::uuid, patrol,"
+"		    md5('xz-seed-staff:' || t.code || s)::uuid, t.county_code,"
+"		    t.code, daterange(d0 - 2, d0 + 12, '[]'),"
+"		    case when s < 38 then 100 else 50 end,"
+"		    case when s = 37 then 'lead' else 'member' end\n"
+"		from generate_series(36, 39) s;\n"
 "	end loop;\n"
 "end\n"
 "$seed$";
