@@ -684,3 +684,30 @@ xz_opt(const char *v)
 {
 	return (v[0] != '\0' ? v : NULL);
 }
+
+int
+xz_etag_in_list(const char *list, const char *etag)
+{
+	const char	*p, *end;
+	size_t		len;
+
+	len = strlen(etag);
+	p = list;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return (0);
+		if (*p == '*')
+			return (1);
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return (0);
+		if ((end = strchr(p + 1, '"')) == NULL)
+			return (0);
+		if ((size_t)(end + 1 - p) == len && memcmp(p, etag, len) == 0)
+			return (1);
+		p = end + 1;
+	}
+}

@@ -147,6 +147,7 @@ struct exp {
 static struct exp	*exp_find(struct http_request *);
 static void		exp_free(struct exp *);
 static void		exp_onfree(struct http_request *);
+static int		exp_task_gone(const struct exp *);
 static int		exp_open(struct xz_ctx *, struct exp *);
 static int		exp_fetch(struct xz_ctx *, struct exp *);
 static int		exp_rows(struct xz_ctx *, struct exp *, PGresult *);
@@ -775,7 +776,7 @@ exp_free(struct exp *e)
 			break;
 		}
 	}
-	if (e->task_started)
+	if (e->task_started && !exp_task_gone(e))
 		kore_task_destroy(&e->task);
 	if (e->wb != NULL) {
 		/* lxw_workbook_free leaves constant_memory's row files open. */
@@ -797,6 +798,20 @@ exp_free(struct exp *e)
 }
 
 /*
+ * When the client left while the task zipped, Kore destroys the finished
+ * task itself (kore_task_handle, for a request marked for deletion)
+ * before freeing the request again: its lock is gone then, so neither
+ * kore_task_finished nor kore_task_destroy may touch it.  Destroying
+ * closes the task's socket pair (fds[0] is -1 only then; the task thread
+ * writes to fds[1]).
+ */
+static int
+exp_task_gone(const struct exp *e)
+{
+	return (e->task.fds[0] == -1);
+}
+
+/*
  * The request is going away (answered, or the client left).  While the
  * task thread zips the workbook it owns the export: Kore keeps the
  * request until the task ends and calls this again then.
@@ -806,8 +821,8 @@ exp_onfree(struct http_request *req)
 {
 	struct exp	*e;
 
-	if ((e = exp_find(req)) != NULL &&
-	    (!e->task_started || kore_task_finished(&e->task)))
+	if ((e = exp_find(req)) != NULL && (!e->task_started ||
+	    exp_task_gone(e) || kore_task_finished(&e->task)))
 		exp_free(e);
 	if (ctx_onfree != NULL)
 		ctx_onfree(req);

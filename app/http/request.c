@@ -282,7 +282,7 @@ xz_not_modified(struct xz_ctx *ctx, const char *version)
 	if (!http_request_header(ctx->req, "if-none-match", &inm))
 		return (0);
 	(void)snprintf(etag, sizeof(etag), "\"%s\"", version);
-	return (strcmp(inm, etag) == 0 || strcmp(inm, "*") == 0);
+	return (xz_etag_in_list(inm, etag));
 }
 
 int

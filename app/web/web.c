@@ -116,7 +116,7 @@ web_send(struct xz_ctx *ctx, struct web_file *f)
 	/* xz_reply_raw keeps it (instead of no-store). */
 	http_response_header(ctx->req, "cache-control", "no-cache");
 	if (http_request_header(ctx->req, "if-none-match", &inm) &&
-	    strstr(inm, f->etag) != NULL)
+	    xz_etag_in_list(inm, f->etag))
 		return (xz_reply_raw(ctx, 304, NULL, NULL, 0));
 	return (xz_reply_raw(ctx, 200, f->type, f->start,
 	    (size_t)(f->end - f->start)));

@@ -126,4 +126,11 @@ const char	*xz_env_or(const char *name, const char *def);
  */
 int	xz_parse_ll(const char *s, long long min, long long max, long long *out);
 
+/*
+ * If-None-Match (RFC 9110 13.1.2): 1 when the header value list ("*", or
+ * entity tags separated by commas, each optionally weak: W/"...") holds
+ * etag (given with its quotes), compared weakly as the RFC says.
+ */
+int	xz_etag_in_list(const char *list, const char *etag);
+
 #endif

@@ -345,6 +345,15 @@ test('dashboard: a payment raises disbursed by exactly its amount and changes th
 	assert.equal(nm.text, '');
 	assert.equal(nm.headers.get('etag'), e1);
 	assert.equal(nm.headers.get('cache-control'), 'private, no-cache');
+	/* As RFC 9110 says: the weak form (a proxy's) and lists match too. */
+	for (const inm of [`W/${e1}`, `"x", ${e1}`, `W/"x",W/${e1}`, '*']) {
+		const w = await summary(ctok, RANGE, { 'if-none-match': inm });
+		assert.equal(w.status, 304, inm);
+	}
+	for (const inm of ['"x"', `W/"x", ${e1.slice(0, -2)}"`]) {
+		const w = await summary(ctok, RANGE, { 'if-none-match': inm });
+		assert.equal(w.status, 200, inm);
+	}
 	/* Another period is another answer. */
 	const other = await ok(ctok, `from=${FROM}&to=${shanghaiDay(20)}`);
 	assert.notEqual(other.headers.get('etag'), e1);

@@ -14,6 +14,7 @@ static void	test_utf8(void);
 static void	test_b64(void);
 static void	test_json(void);
 static void	test_validate(void);
+static void	test_etags(void);
 
 void
 test_core(void)
@@ -23,6 +24,7 @@ test_core(void)
 	test_b64();
 	test_json();
 	test_validate();
+	test_etags();
 }
 
 static void
@@ -254,4 +256,23 @@ has_error(const struct xz_errors *e, const char *where, const char *code)
 			return (1);
 	}
 	return (0);
+}
+
+static void
+test_etags(void)
+{
+	ok(xz_etag_in_list("\"v1\"", "\"v1\""), "If-None-Match: the tag");
+	ok(xz_etag_in_list("W/\"v1\"", "\"v1\""),
+	    "If-None-Match: the weak form of the tag (weak comparison)");
+	ok(xz_etag_in_list("\"a\", W/\"b\",\"v1\"", "\"v1\""),
+	    "If-None-Match: a list holding the tag");
+	ok(xz_etag_in_list("*", "\"v1\""), "If-None-Match: *");
+	ok(!xz_etag_in_list("\"v2\"", "\"v1\""), "another tag");
+	ok(!xz_etag_in_list("\"v1x\", \"xv1\"", "\"v1\""),
+	    "tags that contain the tag are other tags");
+	ok(!xz_etag_in_list("v1", "\"v1\""), "an unquoted value matches nothing");
+	ok(!xz_etag_in_list("\"v1", "\"v1\""), "an unterminated tag matches nothing");
+	ok(!xz_etag_in_list("", "\"v1\""), "an empty header matches nothing");
+	ok(!xz_etag_in_list("w/\"v1\"", "\"v1\""),
+	    "the weak prefix is W/, upper case");
 }
