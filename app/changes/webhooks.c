@@ -449,6 +449,9 @@ xz_webhook_url_check(const char *url, const char **why)
 	}
 	*why = "url must not point to a private, loopback or reserved address";
 	n = strlen(host);
+	/* "127.0.0.1." and "localhost." are those hosts (the root's dot). */
+	if (n > 1 && host[n - 1] == '.')
+		host[--n] = '\0';
 	ok = 1;
 	lo = 0;
 	if (inet_pton(AF_INET, host, &a4) == 1) {
@@ -498,8 +501,18 @@ body_check(struct xz_ctx *ctx, const struct xz_field *fields, size_t n,
 	if (!create && json_object_size(ctx->body) == 0)
 		xz_errors_add(errs, 0, "", "empty", "nothing to change");
 	if ((url = xz_body_str(ctx, "url")) != NULL &&
-	    strlen(url) <= URL_MAX && xz_webhook_url_check(url, &why) != 0)
-		xz_errors_add(errs, 0, "/url", "url", "%s", why);
+	    strlen(url) <= URL_MAX) {
+		for (i = 0; url[i] != '\0' && (unsigned char)url[i] > 0x20 &&
+		    (unsigned char)url[i] < 0x7f; i++)
+			;
+		if (url[i] != '\0')
+			xz_errors_add(errs, 0, "/url", "url", "url must be "
+			    "ASCII without spaces or control characters "
+			    "(host names in punycode, the rest "
+			    "percent-encoded)");
+		else if (xz_webhook_url_check(url, &why) != 0)
+			xz_errors_add(errs, 0, "/url", "url", "%s", why);
+	}
 	if ((types = json_object_get(ctx->body, "types")) != NULL) {
 		if (!json_is_array(types) || json_array_size(types) < 1 ||
 		    json_array_size(types) > 32) {
