@@ -1145,7 +1145,8 @@ csv_text(struct kore_buf *b, const char *s)
 	const char	*p;
 	int		quote;
 
-	quote = strpbrk(s, ",\"\r\n") != NULL;
+	/* ";": where Excel's list separator is ";", it splits cells. */
+	quote = strpbrk(s, ",;\"\r\n") != NULL;
 	if (quote)
 		kore_buf_append(b, "\"", 1);
 	if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||

@@ -436,16 +436,30 @@ test('exports: CSV fields a spreadsheet would run are defused',
 		    center_id: X.centers.social_affairs, post: '+科员, "甲"' }),
 	})).json();
 	assert.ok(s.id, JSON.stringify(s));
+	/* A semicolon splits cells where Excel's list separator is ";". */
+	const s2 = await (await fetch(`${BASE}/api/v1/staff`, {
+		method: 'POST', headers: { authorization: `Bearer ${tok}`,
+		    'content-type': 'application/json' },
+		body: JSON.stringify({ name: '王;=1+1',
+		    origin_unit_id: X.unit, establishment: 'contract',
+		    center_id: X.centers.social_affairs, post: '科员' }),
+	})).json();
+	assert.ok(s2.id, JSON.stringify(s2));
 	const res = await download(`/api/v1/exports/staff?format=csv&township=` +
 	    `${X.code}`, tok);
 	const rows = parseCsv(res.buf);
-	assert.equal(rows.length, 2);
-	assert.equal(rows[1][1], '\'=HYPERLINK("http://x","点")');
-	assert.equal(rows[1][7], '\'+科员, "甲"');
+	assert.equal(rows.length, 3);
+	const r1 = rows.find((r) => r[0] === s.id);
+	assert.equal(r1[1], '\'=HYPERLINK("http://x","点")');
+	assert.equal(r1[7], '\'+科员, "甲"');
+	assert.equal(rows.find((r) => r[0] === s2.id)[1], '王;=1+1');
+	assert.ok(res.buf.toString('utf8').includes(',"王;=1+1",'),
+	    'a field with a semicolon is quoted');
 	const x = readXlsx((await download('/api/v1/exports/staff?format=' +
 	    `xlsx&township=${X.code}`, tok)).buf);
-	assert.equal(x.sheets[0].rows[1][1].t, 's', 'a string cell, no formula');
-	assert.equal(x.sheets[0].rows[1][1].v, '=HYPERLINK("http://x","点")');
+	const xr = x.sheets[0].rows.find((r) => r[0].v === s.id);
+	assert.equal(xr[1].t, 's', 'a string cell, no formula');
+	assert.equal(xr[1].v, '=HYPERLINK("http://x","点")');
 });
 
 /* -------------------------------------------------------------- large */
