@@ -48,6 +48,12 @@
 #define TICK_MS		50
 #define LEASE_EXTRA_MS	10000
 #define CONNECT_BACKOFF	1000	/* first wait after a failed connect */
+/*
+ * A statement unanswered this long (the service's statement_timeout is
+ * 5 s) means a connection that died without a reset: drop it, so the
+ * worker does not wait forever.
+ */
+#define STATEMENT_MAX_MS	30000
 #define CONNECT_BACKOFF_MAX	30000	/* doubling up to this */
 
 enum wk_state {
@@ -73,7 +79,7 @@ static enum wk_state	wk_state;
 static CURLM		*wk_multi;
 static json_t		*wk_results;		/* outcomes not yet recorded */
 static int		wk_inflight;
-static u_int64_t	wk_next_round, wk_next_connect;
+static u_int64_t	wk_next_round, wk_next_connect, wk_sent_at;
 static int		wk_more;		/* the last claim was full */
 static u_int64_t	wk_backoff = CONNECT_BACKOFF;
 
@@ -275,8 +281,13 @@ wk_db_poll(u_int64_t now)
 			wk_db_result(res);
 			PQclear(res);
 		}
-		if (wk_state != WK_IDLE)
-			return;
+		if (wk_state != WK_IDLE) {
+			if (now - wk_sent_at < STATEMENT_MAX_MS)
+				return;
+			kore_log(LOG_WARNING, "webhooks: no answer from the"
+			    " database in %d ms", STATEMENT_MAX_MS);
+			goto lost;
+		}
 		if (PQstatus(wk_pg) != CONNECTION_OK)
 			goto lost;
 	}
@@ -343,6 +354,7 @@ wk_send(const char *sql, int n, const char *const *params)
 		return;
 	}
 	(void)PQflush(wk_pg);
+	wk_sent_at = kore_time_ms();
 }
 
 static void
