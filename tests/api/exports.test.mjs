@@ -424,27 +424,28 @@ test('exports: bad dataset, format and filters are 404/400', async () => {
 	    'format');
 });
 
+/* A staff member of township X with this name and post (201). */
+async function addStaff(X, name, post)
+{
+	const s = await (await fetch(`${BASE}/api/v1/staff`, {
+		method: 'POST', headers: { authorization: `Bearer ${X.tok}`,
+		    'content-type': 'application/json' },
+		body: JSON.stringify({ name, origin_unit_id: X.unit,
+		    establishment: 'contract',
+		    center_id: X.centers.social_affairs, post }),
+	})).json();
+	assert.ok(s.id, JSON.stringify(s));
+	return s;
+}
+
 test('exports: CSV fields a spreadsheet would run are defused',
     async (t) => {
 	const X = await township(t, 1);
 	const tok = X.tok;
-	const s = await (await fetch(`${BASE}/api/v1/staff`, {
-		method: 'POST', headers: { authorization: `Bearer ${tok}`,
-		    'content-type': 'application/json' },
-		body: JSON.stringify({ name: '=HYPERLINK("http://x","点")',
-		    origin_unit_id: X.unit, establishment: 'contract',
-		    center_id: X.centers.social_affairs, post: '+科员, "甲"' }),
-	})).json();
-	assert.ok(s.id, JSON.stringify(s));
+	const s = await addStaff(X, '=HYPERLINK("http://x","点")',
+	    '+科员, "甲"');
 	/* A semicolon splits cells where Excel's list separator is ";". */
-	const s2 = await (await fetch(`${BASE}/api/v1/staff`, {
-		method: 'POST', headers: { authorization: `Bearer ${tok}`,
-		    'content-type': 'application/json' },
-		body: JSON.stringify({ name: '王;=1+1',
-		    origin_unit_id: X.unit, establishment: 'contract',
-		    center_id: X.centers.social_affairs, post: '科员' }),
-	})).json();
-	assert.ok(s2.id, JSON.stringify(s2));
+	const s2 = await addStaff(X, '王;=1+1', '科员');
 	const res = await download(`/api/v1/exports/staff?format=csv&township=` +
 	    `${X.code}`, tok);
 	const rows = parseCsv(res.buf);
