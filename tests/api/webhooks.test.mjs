@@ -268,6 +268,12 @@ test('delivery: signed, ids in headers and body, order per entity',
 		assert.equal(h.json.link, `/api/v1/test/${h.json.entity_id}`);
 		assert.equal(typeof h.json.data.i, 'number');
 		assert.ok(!Number.isNaN(Date.parse(h.json.time)));
+		/* The feed's spelling of the event's time. */
+		assert.match(h.json.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+08:00$/);
+		assert.equal(h.json.time, psqlOwner(`select to_char(created_at
+		    at time zone 'Asia/Shanghai',
+		    'YYYY-MM-DD"T"HH24:MI:SS.US"+08:00"') from change_events
+		    where id = ${Number(h.json.id)}`));
 	}
 	assert.deepEqual(rcv.hits.map((h) => Number(h.json.id))
 	    .sort((a, b) => a - b), ids.sort((a, b) => a - b));
