@@ -29,6 +29,14 @@
 --    counties now too, so this holds back only a lagging worker).  A
 --    disabled subscription does not hold it: what leaves the feed while
 --    it is disabled is not delivered when it is enabled again.
+-- 4. A reader takes the publish lock only when it sees an unpublished
+--    event (row security applies: one it could read).  Every reader used
+--    to queue on that one lock, also behind a whole fan-out, to publish
+--    nothing.  Without the lock it reads what is published; an event
+--    published meanwhile has a later tick than the state it read, so it
+--    comes after any cursor this page hands out (the head included), and
+--    a reader's own committed change is unpublished until someone
+--    publishes, so that reader takes the lock and publishes it.
 
 create or replace function xz.changes_cleanup(p_days integer default 30)
 returns bigint
@@ -113,7 +121,13 @@ declare
 	evs	jsonb;
 	n	bigint;
 begin
-	perform xz.changes_publish(p_retention_days);
+	-- Decision 4: the lock only when there is something to publish
+	-- (or the retention is due).
+	if exists (select from change_events where tick is null) or
+	    exists (select from change_feed_state
+	    where cleaned_at < now() - interval '1 hour') then
+		perform xz.changes_publish(p_retention_days);
+	end if;
 	select * into s from change_feed_state;
 	if p_given and p_tick > s.last_tick then
 		return jsonb_build_object('error', 'cursor_unknown');
