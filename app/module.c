@@ -133,6 +133,7 @@ kore_parent_configure(int argc, char **argv)
 	 * init (before the workers fork).
 	 */
 	xz_webhooks_configure();
+	xz_exports_sweep();
 }
 
 void

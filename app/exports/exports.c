@@ -30,9 +30,11 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,7 @@ static struct exp	*exp_find(struct http_request *);
 static void		exp_free(struct exp *);
 static void		exp_onfree(struct http_request *);
 static int		exp_task_gone(const struct exp *);
+static int		spool_pid(const char *);
 static int		exp_open(struct xz_ctx *, struct exp *);
 static int		exp_fetch(struct xz_ctx *, struct exp *);
 static int		exp_rows(struct xz_ctx *, struct exp *, PGresult *);
@@ -537,6 +540,64 @@ xz_exports_register(void)
 	export_max = atoi(xz_env_or("XZ_EXPORT_MAX", "4"));
 	if (export_max < 1 || export_max > 64)
 		fatal("XZ_EXPORT_MAX must be between 1 and 64");
+}
+
+/* The pid in "xiangzhi-export-<pid>-<n>.<ext>", or -1. */
+static int
+spool_pid(const char *name)
+{
+	static const char	prefix[] = "xiangzhi-export-";
+	const char		*p;
+	char			*end;
+	long			pid;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return (-1);
+	p = name + sizeof(prefix) - 1;
+	if (*p < '0' || *p > '9')
+		return (-1);
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno != 0 || pid <= 0 || pid > INT_MAX || *end != '-')
+		return (-1);
+	for (p = end + 1; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p == end + 1 || *p++ != '.' || *p == '\0')
+		return (-1);
+	for (; *p >= 'a' && *p <= 'z'; p++)
+		;
+	return (*p == '\0' ? (int)pid : -1);
+}
+
+/*
+ * At start (the parent, before the workers): a workbook is a named file
+ * while it is zipped and sent, so a worker that died then left it behind.
+ * Spool files name their worker's pid; those of processes that are gone
+ * are removed (another service's live exports in the same directory stay).
+ */
+void
+xz_exports_sweep(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	const char	*dir;
+	char		path[PATH_MAX];
+	int		pid;
+
+	dir = xz_env_or("XZ_EXPORT_DIR", "/tmp");
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = spool_pid(de->d_name)) <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			kore_log(LOG_NOTICE, "exports: removed %s, left by a "
+			    "worker that is gone", path);
+	}
+	(void)closedir(d);
 }
 
 /* ----------------------------------------------------------- handlers */

@@ -11,6 +11,8 @@
 struct xz_ctx;
 
 void	xz_exports_register(void);
+/* Removes spool files of workers that are gone (at start). */
+void	xz_exports_sweep(void);
 
 /* GET /api/v1/exports/{dataset}: every dataset's route (routes.def). */
 int	xz_export_start(struct xz_ctx *);

@@ -12,9 +12,10 @@
  */
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
-	mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync,
+	existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync,
+	unlinkSync, writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -484,9 +485,10 @@ function superuser(sql)
  * worker, so /healthz is served by the worker that exports; at most two
  * exports at once.
  */
-function releaseService()
+function releaseService(prepare = () => {})
 {
 	const dir = mkdtempSync('/tmp/xz-export-release-');
+	prepare(dir);
 	const env = { ...process.env, root: ROOT,
 	    XZ_DATABASE_URL: `host=127.0.0.1 port=${process.env.XZ_PG_PORT}` +
 	    ' dbname=xiangzhi user=xiangzhi_app password=' +
@@ -546,8 +548,27 @@ insert into staff (county_code, township_code, name, origin_unit_id,
 select '${f.county}', '${X.code}', '批量' || g, '${X.unit}', 'contract',
     '${X.centers.social_affairs}', '科员' from generate_series(1, ${n}) g;
 analyze staff;`);
-	const svc = releaseService();
+	/*
+	 * Workbooks left by a worker that died while zipping: the service
+	 * removes those of processes that are gone when it starts, not those
+	 * of live ones (another service's, here this test's own pid).
+	 */
+	const gone = spawnSync('true').pid;
+	const left = [`xiangzhi-export-${gone}-7.xlsx`,
+	    `xiangzhi-export-${process.pid}-7.xlsx`, 'xiangzhi-export-x.xlsx'];
+	const svc = releaseService((dir) => {
+		for (const name of left)
+			writeFileSync(path.join(dir, name), 'PK');
+	});
 	try {
+		assert.equal(existsSync(path.join(svc.dir, left[0])), false,
+		    'a dead worker\'s workbook is removed at start');
+		assert.ok(existsSync(path.join(svc.dir, left[1])),
+		    'a live process\'s stays');
+		assert.ok(existsSync(path.join(svc.dir, left[2])),
+		    'a name not of this form stays');
+		unlinkSync(path.join(svc.dir, left[1]));
+		unlinkSync(path.join(svc.dir, left[2]));
 		await large(X, n, svc);
 	} finally {
 		svc.stop();
