@@ -383,6 +383,7 @@ v6_public(const struct in6_addr *a, int *loopback)
 {
 	const u_int8_t	*b = a->s6_addr;
 	u_int32_t	v4;
+	int		lo4;
 	static const u_int8_t	lo[16] = { [15] = 1 };
 
 	*loopback = memcmp(b, lo, 16) == 0;
@@ -393,6 +394,15 @@ v6_public(const struct in6_addr *a, int *loopback)
 			return (v4_public(v4, loopback));
 		return (0);
 	}
+	/* 6to4 (2002::/16) carries an IPv4 address: judged as that one. */
+	if (b[0] == 0x20 && b[1] == 0x02) {
+		v4 = (u_int32_t)b[2] << 24 | (u_int32_t)b[3] << 16 |
+		    (u_int32_t)b[4] << 8 | b[5];
+		return (v4_public(v4, &lo4) && !lo4);
+	}
+	/* Teredo (2001::/32): a tunnel to wherever its fields say. */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+		return (0);
 	if (IN6_IS_ADDR_UNSPECIFIED(a) || *loopback ||
 	    IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a) ||
 	    IN6_IS_ADDR_MULTICAST(a) || (b[0] & 0xfe) == 0xfc ||

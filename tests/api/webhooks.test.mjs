@@ -137,6 +137,10 @@ test('registration: bad input is 400 naming the field', async () => {
 		[{ url: 'http://10.1.2.3/hook', types: ['*'] }, '/url'],
 		[{ url: 'http://169.254.169.254/latest', types: ['*'] }, '/url'],
 		[{ url: 'http://10.1.2.3./hook', types: ['*'] }, '/url'],
+		[{ url: 'http://[2002:a01:203::1]/x', types: ['*'] }, '/url'],
+		[{ url: 'http://[2002:7f00:1::1]/x', types: ['*'] }, '/url'],
+		[{ url: 'http://[2001:0:4136:e378::1]/x', types: ['*'] }, '/url'],
+		[{ url: 'http://[64:ff9b:1::a01:203]/x', types: ['*'] }, '/url'],
 		[{ url: 'http://169.254.169.254.:80/x', types: ['*'] }, '/url'],
 		[{ url: 'https://example.com/a\u3000b', types: ['*'] }, '/url'],
 		[{ url: 'https://example.com/a b', types: ['*'] }, '/url'],
@@ -475,6 +479,12 @@ test('a delivery whose worker vanished mid-post is retried (lease)',
 	const w = await subscribe(rcv.url, [type]);
 	const id = emit(type, 'l1');
 	await until('delivered', () => rcv.hits.length === 1);
+	/*
+	 * The worker records the outcome after the receiver answered: wait
+	 * for that, or it would overwrite the reset below with "delivered".
+	 */
+	await until('recorded', () => psqlOwner(`select status from
+	    webhook_deliveries where webhook_id = '${w.id}'`) === 'delivered');
 	/* As if the worker had claimed it and died before recording. */
 	psqlOwner(`update webhook_deliveries set status = 'pending',
 	    next_attempt_at = now() + interval '300 ms'
