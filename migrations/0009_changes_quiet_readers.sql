@@ -8,9 +8,10 @@
 --    once retention passed that cursor the partner got 410
 --    cursor_expired although it had missed nothing.  Now, when a page
 --    holds no event, next is the head: (the last tick handed out, the
---    largest id), after every event published so far.  Safe: the reader
---    published under the lock first, so every event it could see up to
---    that tick was in its scan, and every later event gets a later tick.
+--    largest id), after every event published so far.  Safe: the tick
+--    is read before the scan, so every event it could see up to that
+--    tick was in its scan, and ticks are handed out in order under the
+--    publish lock, so every later event gets a later tick (see 4).
 --    "The largest id" is 999999999999999999 (18 digits, the most a cursor
 --    may carry; identities will not reach it).
 --    (A cursor belongs to the types it was read with, as before.)  A

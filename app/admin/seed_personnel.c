@@ -12,10 +12,11 @@
  * today" is not zero on most days of the year.
  *
  * Deterministic: counts, names, skills and ids (md5 of a label, as
- * UUIDs) come from the township code; only the year (and the inspection's
- * dates) follow the clock, so that the balance and the "last 90 days" of
- * the team proposal mean something whenever the demo is loaded.  Idempotent: nothing is done
- * when the demo county already has staff.  One statement, as the owner
+ * UUIDs) come from the township code; only the year (and the
+ * inspection's dates) follow the clock, so that the balance and the "last
+ * 90 days" of the team proposal mean something whenever the demo is
+ * loaded.  Idempotent: nothing is done when the demo county already has
+ * staff.  One statement, as the owner
  * (row security bypassed; the rules' triggers still run, so the demo
  * obeys them), audit rows tagged seed-demo.
  */

@@ -48,13 +48,13 @@
 #define TICK_MS		50
 #define LEASE_EXTRA_MS	10000
 #define CONNECT_BACKOFF	1000	/* first wait after a failed connect */
+#define CONNECT_BACKOFF_MAX	30000	/* doubling up to this */
 /*
  * A statement unanswered this long (the service's statement_timeout is
  * 5 s) means a connection that died without a reset: drop it, so the
  * worker does not wait forever.
  */
 #define STATEMENT_MAX_MS	30000
-#define CONNECT_BACKOFF_MAX	30000	/* doubling up to this */
 
 enum wk_state {
 	WK_IDLE = 0,
@@ -282,7 +282,8 @@ wk_db_poll(u_int64_t now)
 			PQclear(res);
 		}
 		if (wk_state != WK_IDLE) {
-			if (now - wk_sent_at < STATEMENT_MAX_MS)
+			if (now < wk_sent_at ||
+			    now - wk_sent_at < STATEMENT_MAX_MS)
 				return;
 			kore_log(LOG_WARNING, "webhooks: no answer from the"
 			    " database in %d ms", STATEMENT_MAX_MS);
