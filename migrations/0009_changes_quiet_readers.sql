@@ -81,6 +81,17 @@ end
 $$;
 revoke all on function xz.changes_cleanup(integer) from public;
 
+-- Retention runs at most once an hour (decision 4 of 0006), and again
+-- while it left a full batch.
+create function xz.changes_cleanup_due() returns boolean
+language sql stable
+as $$
+	select exists (select from change_feed_state
+	    where cleaned_at < now() - interval '1 hour')
+$$;
+revoke all on function xz.changes_cleanup_due() from public;
+grant execute on function xz.changes_cleanup_due() to xiangzhi_app;
+
 -- As before, but the hour's pause starts when a cleanup found less than
 -- a batch (xz.changes_cleanup returns minus the count of a full one).
 create or replace function xz.changes_publish(p_retention_days integer
@@ -102,8 +113,7 @@ begin
 		    published_at = clock_timestamp()
 		    where tick is null;
 	end if;
-	if exists (select from change_feed_state
-	    where cleaned_at < now() - interval '1 hour') and
+	if xz.changes_cleanup_due() and
 	    xz.changes_cleanup(p_retention_days) >= 0 then
 		update change_feed_state set cleaned_at = now();
 	end if;
@@ -125,8 +135,7 @@ begin
 	-- Decision 4: the lock only when there is something to publish
 	-- (or the retention is due).
 	if exists (select from change_events where tick is null) or
-	    exists (select from change_feed_state
-	    where cleaned_at < now() - interval '1 hour') then
+	    xz.changes_cleanup_due() then
 		perform xz.changes_publish(p_retention_days);
 	end if;
 	select * into s from change_feed_state;

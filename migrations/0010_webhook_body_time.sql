@@ -2,11 +2,33 @@
 -- transaction (xiangzhi-admin migrate).
 --
 -- The posted body's "time" is the feed's: the event's time in
--- Asia/Shanghai with six digits of microseconds and "+08:00"
--- (xz.change_event_json), not the timestamp as the worker's session
--- printed it (its time zone, trailing zeros trimmed), so a partner that
--- reads both sees one spelling.  The rest of xz_hook.claim is as in
--- 0007_webhooks.sql.
+-- Asia/Shanghai with six digits of microseconds and "+08:00", not the
+-- timestamp as the worker's session printed it (its time zone, trailing
+-- zeros trimmed), so a partner that reads both sees one spelling.  One
+-- function spells it for both; xz.change_event_json is otherwise as in
+-- 0006_changes.sql, the rest of xz_hook.claim as in 0007_webhooks.sql.
+
+create function xz.change_event_time(t timestamptz) returns text
+language sql stable parallel safe
+as $$
+	select to_char(t at time zone 'Asia/Shanghai',
+	    'YYYY-MM-DD"T"HH24:MI:SS.US"+08:00"')
+$$;
+revoke all on function xz.change_event_time(timestamptz) from public;
+grant execute on function xz.change_event_time(timestamptz)
+    to xiangzhi_app;
+
+create or replace function xz.change_event_json(e change_events)
+returns jsonb
+language sql stable parallel safe
+as $$
+	select jsonb_build_object('id', e.id,
+	    'cursor', xz.changes_cursor(e.tick, e.id),
+	    'type', e.entity_type, 'action', e.action, 'state', e.state,
+	    'entity_id', e.entity_id, 'township', e.township_code,
+	    'link', e.link, 'data', e.data,
+	    'time', xz.change_event_time(e.created_at))
+$$;
 
 create or replace function xz_hook.claim(p_max integer, p_lease_ms integer)
 returns table (delivery_id bigint, webhook_id uuid, url text,
@@ -42,7 +64,7 @@ begin
 	    json_build_object('id', e.id::text, 'type', e.entity_type,
 	    'action', e.action, 'state', e.state, 'entity_id', e.entity_id,
 	    'township', e.township_code, 'link', e.link, 'data', e.data,
-	    'time', xz.change_event_json(e) -> 'time')::text
+	    'time', xz.change_event_time(e.created_at))::text
 	    from leased l join webhooks w on w.id = l.webhook_id
 	    join webhook_secrets s on s.webhook_id = l.webhook_id
 	    join change_events e on e.id = l.event_id
